@@ -48,13 +48,13 @@ def normalize_network(net: NetworkState) -> dict[str, Any]:
     nic, bond = net.get("nic"), net.get("bond")
     uplink = {"bond": bond} if bond else {"nic": nic}
     vlan = net.get("vlan") or None
-    ipv4 = dict(net.get("ipv4") or {"boot_protocol": "none"})
+    ipv4: dict[str, Any] = dict(net.get("ipv4") or {"boot_protocol": "none"})
     v4: dict[str, Any] = {"boot_protocol": ipv4.get("boot_protocol", "none")}
     if v4["boot_protocol"] == "static":
         v4["address"] = ipv4.get("address")
         v4["prefix"] = _prefix_len(ipv4.get("netmask"))
         v4["gateway"] = ipv4.get("gateway") or None
-    ipv6 = dict(net.get("ipv6") or {"boot_protocol": "none"})
+    ipv6: dict[str, Any] = dict(net.get("ipv6") or {"boot_protocol": "none"})
     v6: dict[str, Any] = {"boot_protocol": ipv6.get("boot_protocol", "none")}
     if v6["boot_protocol"] == "static":
         v6["address"] = str(ipaddress.IPv6Address(ipv6["address"])) if ipv6.get("address") else None
