@@ -1,0 +1,215 @@
+"""Hosts: add, remove, refresh, commit, and what the engine knows of their NICs and attachments."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import select, update
+
+from lognet.adapters import orm
+from lognet.domain.errors import Busy, Conflict, HostFailure, invalid
+from lognet.domain.values import check_name
+from lognet.service import jobs
+from lognet.service.app import Lognet
+from lognet.service.auth import require_admin
+from lognet.service.hostfacts import compliance_status, desired_config, network_infos, sync_report
+from lognet.service.ports import AgentClient, AgentError
+from lognet.service.uow import Actor, UnitOfWork
+
+MAX_SIMULATED_NICS = 512
+
+
+def host_view(host: orm.Host, out_of_sync: bool = False) -> dict[str, Any]:
+    reported = host.reported or {}
+    return {"id": host.id, "name": host.name, "cluster": host.cluster_id, "status": host.status,
+            "agent_url": host.agent_url, "simulated": host.simulated is not None,
+            "backend": reported.get("backend"), "config_dirty": host.config_dirty, "out_of_sync": out_of_sync,
+            "busy_job": host.busy_job_id, "nic_count": len(reported.get("nics", [])),
+            "refreshed_at": host.refreshed_at.isoformat() if host.refreshed_at else None}
+
+
+def agent_error(exc: AgentError) -> HostFailure | Conflict:
+    if exc.status == 409:
+        return Busy(exc.code, exc.message) if exc.code == "HOST_BUSY" else Conflict(exc.code, exc.message)
+    return HostFailure(exc.code, exc.message)
+
+
+def host_out_of_sync(uow: UnitOfWork, host: orm.Host) -> bool:
+    cluster = uow.session.get(orm.Cluster, host.cluster_id)
+    assert cluster is not None
+    report = sync_report(desired_config(uow, host.id), network_infos(uow, cluster), host.reported or {})
+    return any(not d["in_sync"] for diffs in report.values() for d in diffs)
+
+
+def add_host(app: Lognet, actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
+    """Add a host reached at ``agent_url`` or a simulated one; returns it with its secret (shown once)."""
+    require_admin(actor)
+    name = check_name(body.get("name"))
+    simulated = body.get("simulated")
+    agent_url = body.get("agent_url")
+    if (simulated is None) == (agent_url is None):
+        raise invalid("HOST_KIND_REQUIRED", "give exactly one of agent_url or simulated", "agent_url")
+    if simulated is not None:
+        nics = simulated.get("nics", 4) if isinstance(simulated, dict) else None
+        if isinstance(nics, bool) or not isinstance(nics, int) or not 1 <= nics <= MAX_SIMULATED_NICS:
+            raise invalid("NIC_COUNT_INVALID", f"simulated.nics must be 1–{MAX_SIMULATED_NICS}", "simulated.nics")
+        simulated = {"nics": nics}
+    secret = body.get("secret") or secrets.token_urlsafe(24)
+    with UnitOfWork(app.db, actor) as uow:
+        if uow.session.scalar(select(orm.Host).filter_by(name=name)):
+            raise Conflict("HOST_NAME_IN_USE", f"a host named {name!r} exists already")
+        cluster = uow.get(orm.Cluster, body.get("cluster") or "Default", "cluster")
+        host = orm.Host(id=orm.new_id(), name=name, cluster_id=cluster.id, agent_url=agent_url, secret=secret,
+                        simulated=simulated, status="installing", reported={})
+        uow.add(host)
+        _refresh(app, uow, host, adopt=True)
+        uow.event("host.add", host)
+        uow.commit()
+        return {**host_view(host), "secret": secret}
+
+
+def _refresh(app: Lognet, uow: UnitOfWork, host: orm.Host, adopt: bool = False) -> None:
+    try:
+        caps = app.agents.client(host).capabilities()
+    except AgentError:
+        host.status = "non_responsive"
+        return
+    host.reported = caps
+    host.config_dirty = bool(caps.get("config_dirty"))
+    host.refreshed_at = orm.utcnow()
+    if adopt:
+        _adopt(uow, host, caps)
+    uow.session.flush()
+    host.status = compliance_status(uow, host)
+
+
+def _adopt(uow: UnitOfWork, host: orm.Host, caps: dict[str, Any]) -> None:
+    """Networks and bonds a new host already carries become its desired state (oVirt does the same)."""
+    cluster = uow.session.get(orm.Cluster, host.cluster_id)
+    assert cluster is not None
+    by_host_name = {n.host_name: n for n in network_infos(uow, cluster).values() if n.in_cluster}
+    for bond in caps.get("bonds", []):
+        uow.add(orm.HostBond(host_id=host.id, name=bond["name"], slaves=sorted(bond["slaves"]), mode=bond["mode"]))
+    for name, state in caps.get("networks", {}).items():
+        net = by_host_name.get(name)
+        if net is not None:
+            uow.add(orm.NetworkAttachment(host_id=host.id, network_id=net.id, nic=state.get("nic") or state.get("bond"),
+                                          ipv4=state.get("ipv4") or {"boot_protocol": "none"},
+                                          ipv6=state.get("ipv6") or {"boot_protocol": "none"}))
+
+
+def update_host(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Rename a host, move it to/from maintenance, or (simulated hosts) inject a failure or a drift."""
+    require_admin(actor)
+    with UnitOfWork(app.db, actor) as uow:
+        host = uow.get(orm.Host, ref, "host")
+        if "name" in body:
+            name = check_name(body["name"])
+            other = uow.session.scalar(select(orm.Host).filter_by(name=name))
+            if other is not None and other.id != host.id:
+                raise Conflict("HOST_NAME_IN_USE", f"a host named {name!r} exists already")
+            host.name = name
+        if body.get("status") is not None:
+            if body["status"] not in ("maintenance", "up"):
+                raise invalid("HOST_STATUS_INVALID", "status can be set to maintenance or up", "status")
+            host.status = "maintenance" if body["status"] == "maintenance" else compliance_status(uow, host)
+        if body.get("simulated") is not None:
+            _control_simulated(app, host, body["simulated"])
+        uow.event("host.update", host)
+        uow.commit()
+        return host_view(host, host_out_of_sync(uow, host))
+
+
+def _control_simulated(app: Lognet, host: orm.Host, control: dict[str, Any]) -> None:
+    if host.simulated is None:
+        raise invalid("HOST_NOT_SIMULATED", "only simulated hosts take simulation controls", "simulated")
+    sim = app.agents.simulated(host)
+    if "fail_step" in control:
+        if control["fail_step"] not in (None, "apply", "verify", "connectivity"):
+            raise invalid("FAIL_STEP_INVALID", "fail_step is apply, verify, connectivity or null",
+                          "simulated.fail_step")
+        sim.fail_step = control["fail_step"]
+    if "drift" in control:
+        sim.drift = dict(control["drift"] or {})
+    if control.get("reboot"):
+        sim.reboot()
+
+
+def remove_host(app: Lognet, actor: Actor, ref: str) -> None:
+    require_admin(actor)
+    with UnitOfWork(app.db, actor) as uow:
+        host = uow.get(orm.Host, ref, "host")
+        vms = uow.session.scalars(select(orm.Vm.name).filter_by(host_id=host.id, status="up")).all()
+        if vms:
+            raise Conflict("HOST_HAS_RUNNING_VMS", f"host {host.name} runs VMs: {', '.join(vms)}; stop them first")
+        if host.busy_job_id:
+            raise Busy("HOST_BUSY", f"host {host.name} is running job {host.busy_job_id}")
+        uow.session.delete(host)
+        uow.event("host.remove", host)
+        uow.commit()
+    app.agents.forget(host.id)
+
+
+def lock_host(uow: UnitOfWork, host: orm.Host, job_id: str) -> None:
+    """Take the host's network lock for ``job_id`` (atomic on every database); HOST_BUSY if held."""
+    result = uow.session.execute(update(orm.Host).where(orm.Host.id == host.id, orm.Host.busy_job_id.is_(None))
+                                 .values(busy_job_id=job_id))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Busy("HOST_BUSY", f"host {host.name} is running another network operation; try again when it ends",
+                   details={"host": host.name})
+
+
+def unlock_host(app: Lognet, host_id: str, job_id: str) -> None:
+    with UnitOfWork(app.db) as uow:
+        uow.session.execute(update(orm.Host).where(orm.Host.id == host_id, orm.Host.busy_job_id == job_id)
+                            .values(busy_job_id=None))
+        uow.commit()
+
+
+def _host_job(app: Lognet, actor: Actor, ref: str, kind: str, steps: list[str], work: Any) -> dict[str, Any]:
+    require_admin(actor)
+    with UnitOfWork(app.db, actor) as uow:
+        host = uow.get(orm.Host, ref, "host")
+        job = jobs.create_job(uow, kind, host.id, steps)
+        lock_host(uow, host, job.id)
+        uow.event(f"host.{kind}", host, f"job {job.id}", result="started")
+        uow.commit()
+        host_id, client = host.id, app.agents.client(host)
+    jobs.run_job(app, job.id, actor, lambda rec: work(rec, host_id, client),
+                 on_finish=lambda: unlock_host(app, host_id, job.id))
+    return jobs.get_job(app, job.id)
+
+
+def refresh_host(app: Lognet, actor: Actor, ref: str) -> dict[str, Any]:
+    """A job that reads the host's capabilities again."""
+    def work(rec: jobs.JobRecorder, host_id: str, client: AgentClient) -> dict[str, Any]:
+        rec.step("capabilities")
+        with UnitOfWork(app.db, actor) as uow:
+            host = uow.get(orm.Host, host_id, "host")
+            _refresh(app, uow, host)
+            uow.event("host.refreshed", host, result="success" if host.status != "non_responsive" else "failure")
+            uow.commit()
+            rec.step("capabilities", "succeeded")
+            if host.status == "non_responsive":
+                raise HostFailure("HOST_UNREACHABLE", f"host {host.name} did not answer")
+            return {"status": host.status}
+    return _host_job(app, actor, ref, "refresh", ["capabilities"], work)
+
+
+def commit_host(app: Lognet, actor: Actor, ref: str) -> dict[str, Any]:
+    """A job that makes the host's running network configuration survive a reboot."""
+    def work(rec: jobs.JobRecorder, host_id: str, client: AgentClient) -> dict[str, Any]:
+        rec.step("commit")
+        try:
+            client.commit()
+        except AgentError as exc:
+            raise agent_error(exc) from None
+        with UnitOfWork(app.db, actor) as uow:
+            host = uow.get(orm.Host, host_id, "host")
+            host.config_dirty = False
+            uow.event("host.committed", host)
+            uow.commit()
+        rec.step("commit", "succeeded")
+        return {"config_dirty": False}
+    return _host_job(app, actor, ref, "commit", ["commit"], work)
