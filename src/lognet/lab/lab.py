@@ -312,23 +312,26 @@ class Lab:
     # --- engine ------------------------------------------------------------------------------------------
 
     def _start_engine(self, subnet: str) -> None:
+        """The engine on SQLite in the lab dir, listening on the lab's side of the management network."""
         port = 9300 + zlib.crc32(self.prefix.encode()) % 500
         url = f"http://{subnet}.1:{port}"
-        db = self.dir / "engine.db"
-        env = {**os.environ, "LOGNET_DATABASE_URL": f"sqlite:///{db}"}
+        password = os.environ.get("LOGNET_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        env = {**os.environ, "LOGNET_DATABASE_URL": f"sqlite:///{self.dir / 'engine.db'}",
+               "LOGNET_STATE_DIR": str(self.dir), "LOGNET_ADMIN_PASSWORD": password}
+        # The engine's app factory through uvicorn: the same thing `lognet serve` runs.
+        cmd = [sys.executable, "-m", "uvicorn", "lognet.api.app:create_app", "--factory",
+               "--host", f"{subnet}.1", "--port", str(port), "--log-level", "warning"]
         with open(self.dir / "engine.log", "ab") as log:
-            cmd = [_lognet_exe(), "serve", "--host", f"{subnet}.1", "--port", str(port),
-                   "--database-url", f"sqlite:///{db}"]
             proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
-        self.state["engine"].update(url=url, pid=proc.pid)
+        self.state["engine"].update(url=url, pid=proc.pid, password=password)
         self.save()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise LabError(f"engine exited; see {self.dir}/engine.log")
+                raise LabError(f"engine exited: {(self.dir / 'engine.log').read_text()[-2000:]}")
             try:
-                httpx.get(f"{url}/api/v1/", timeout=1)
+                httpx.get(f"{url}/api/v1/auth/me", timeout=1)
                 return
             except httpx.HTTPError:
                 time.sleep(0.3)
@@ -336,19 +339,12 @@ class Lab:
 
     def engine_token(self) -> str:
         url = self.state["engine"]["url"]
-        password = os.environ.get("LOGNET_ADMIN_PASSWORD") or self._engine_password()
+        password = os.environ.get("LOGNET_ADMIN_PASSWORD") or self.state["engine"].get("password", "")
         body = {"username": "admin", "password": password}
-        r = httpx.post(f"{url}/api/v1/auth/login", json=body, timeout=10)
+        r = httpx.post(f"{url}/api/v1/auth/token", json=body, timeout=10)
         if r.status_code != 200:
             raise LabError(f"engine login failed: {r.status_code} {r.text[:200]}")
         return str(r.json()["token"])
-
-    def _engine_password(self) -> str:
-        log = (self.dir / "engine.log").read_text() if (self.dir / "engine.log").exists() else ""
-        for line in log.splitlines():
-            if "password" in line.lower():
-                return line.rsplit(" ", 1)[-1].strip()
-        return ""
 
     def _register_hosts(self) -> None:
         url, token = self.state["engine"]["url"], self.engine_token()
