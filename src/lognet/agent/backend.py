@@ -27,6 +27,10 @@ class HostBackend(Protocol):
         """``nics``, ``bonds``, ``vlans`` and ``unmanaged`` as in the capabilities answer."""
         ...
 
+    def nic_names(self) -> set[str]:
+        """Names of the host's NICs (cheap; used to validate a desired state)."""
+        ...
+
     def read_state(self) -> HostNetState:
         """The networks and bonds lognet manages, read back from the host (not from memory)."""
         ...

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,40 @@ def links() -> dict[str, Link]:
             owner = by_index.get(msg["index"])
             if owner is not None:
                 owner.addresses.append((_attr(msg, "IFA_ADDRESS"), msg["prefixlen"]))
+    return result
+
+
+def names() -> dict[int, str]:
+    """Interface names by index (one ioctl-cheap call, unlike a full netlink link dump)."""
+    return dict(socket.if_nameindex())
+
+
+def addresses() -> dict[str, list[tuple[str, int]]]:
+    """Addresses by interface name: one address dump, no link dump (fast with thousands of ports)."""
+    by_index = names()
+    result: dict[str, list[tuple[str, int]]] = {}
+    with IPRoute() as ipr:
+        for msg in ipr.get_addr():
+            name = by_index.get(msg["index"])
+            if name is not None:
+                result.setdefault(name, []).append((_attr(msg, "IFA_ADDRESS"), msg["prefixlen"]))
+    return result
+
+
+def light_links(wanted: list[str]) -> dict[str, Link]:
+    """Just the named links (index, up flag, addresses), without dumping every link of the host."""
+    by_name = {name: index for index, name in names().items()}
+    addrs = addresses()
+    result: dict[str, Link] = {}
+    with IPRoute() as ipr:
+        for name in wanted:
+            index = by_name.get(name)
+            if index is None:
+                continue
+            msg = ipr.get_links(index)[0]
+            result[name] = Link(index=index, name=name, kind=None, mac=_attr(msg, "IFLA_ADDRESS") or "",
+                                mtu=_attr(msg, "IFLA_MTU") or 0, up=bool(msg["flags"] & 1),
+                                carrier=bool(_attr(msg, "IFLA_CARRIER")), addresses=addrs.get(name, []))
     return result
 
 

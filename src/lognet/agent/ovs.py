@@ -14,8 +14,10 @@ Layout on the host (everything marked ``external_ids:lognet-owner=lognet``):
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +43,7 @@ BOND_MODE_MAP: dict[str, tuple[str, str | None]] = {
 OVS_TO_BOND_MODE = {ovs_mode: name for name, (ovs_mode, _) in BOND_MODE_MAP.items()}
 FEATURES = ["vlan", "bond", "mtu", "ipv4", "ipv6", "hotplug", "link_state"]
 VM_PORT_RE = re.compile(r"^lv[0-9a-f]{11}$")
+log = logging.getLogger("lognet.agent.ovs")
 
 
 def bridge_name(uplink: str) -> str:
@@ -253,7 +256,7 @@ class OvsBackend:
 
     def read_state(self) -> HostNetState:
         """Networks and bonds read back from the OVSDB (what vswitchd applied) and the kernel."""
-        kernel = netlink.links()
+        kernel = netlink.addresses()
         state: HostNetState = {"networks": {}, "bonds": {}}
         for br in self._rows("Bridge"):
             if not _owned(br):
@@ -275,14 +278,13 @@ class OvsBackend:
                 "mode": OVS_TO_BOND_MODE.get(ovs_mode, ovs_mode)}
 
     @staticmethod
-    def _read_network(port: Any, uplink: str, kind: str, kernel: dict[str, netlink.Link]) -> NetworkState:
+    def _read_network(port: Any, uplink: str, kind: str, kernel: dict[str, list[tuple[str, int]]]) -> NetworkState:
         eid = port.external_ids
         iface = port.interfaces[0] if port.interfaces else None
         mtu = iface.mtu[0] if iface is not None and iface.mtu else 0
         ipv4 = json.loads(eid.get("lognet-ipv4", '{"boot_protocol": "none"}'))
         ipv6 = json.loads(eid.get("lognet-ipv6", '{"boot_protocol": "none"}'))
-        link = kernel.get(port.name)
-        addresses = set(link.addresses) if link else set()
+        addresses = set(kernel.get(port.name, []))
         # Static addresses are reported only when the kernel really carries them.
         if ipv4["boot_protocol"] == "static" and (ipv4.get("address"), ipv4.get("prefix")) not in addresses:
             ipv4 = {"boot_protocol": "none"}
@@ -354,6 +356,7 @@ class OvsBackend:
         for name, net in desired["networks"].items():
             vm_targets[name] = (bridge_name(_uplink(net)[0]), normalize_network(net)["vlan"])
         with self._lock:
+            started = time.perf_counter()
             try:
                 with self.api.transaction(check_error=True) as txn:
                     txn.add(SyncLayoutCommand(self.api, bridges, vm_targets))
@@ -361,20 +364,36 @@ class OvsBackend:
                 raise
             except Exception as exc:
                 raise AgentError("APPLY_FAILED", f"OVSDB transaction failed: {exc}", 500) from exc
+            committed = time.perf_counter()
             self._apply_ip(desired, bridges)
+            log.info("OVSDB transaction %.3f s (vswitchd done), netlink %.3f s", committed - started,
+                     time.perf_counter() - committed)
+
+    def nic_names(self) -> set[str]:
+        """Names of the host's NICs, cheaply (for validation): not lo, OVS devices or VM port ends."""
+        ovs_devices = {i.name for i in self._rows("Interface") if i.type == "internal"}
+        ovs_devices |= {p.name for p in self._rows("Port") if "lognet-vm" in p.external_ids}
+        return {n for n in netlink.names().values() if n not in ovs_devices and n not in ("lo", "ovs-netdev")
+                and not VM_PORT_RE.match(n)}
 
     def _apply_ip(self, desired: HostNetState, bridges: dict[str, BridgeSpec]) -> None:
-        kernel = netlink.links()
         uplink_ports = [p for b in bridges.values() for p in b.ports.values()
                         if p.columns.get("external_ids", {}).get(ROLE_KEY) == "uplink"]
         uplink_devices = [i for p in uplink_ports for i in p.interfaces]
+        norms = {name: normalize_network(net) for name, net in desired["networks"].items()}
+        # Only networks with an IP need their host device up: VM traffic never passes through it, and
+        # skipping the rest keeps a thousand-VLAN apply at OVS speed.
+        with_ip = [name for name, n in norms.items()
+                   if n["ipv4"]["boot_protocol"] != "none" or n["ipv6"]["boot_protocol"] != "none"]
         try:
+            addrs = netlink.addresses()
+            with_addr = [name for name in norms if addrs.get(name)]
+            kernel = netlink.light_links(uplink_devices + sorted(set(with_ip) | set(with_addr)))
             # Uplinks carry no IP of their own: their networks do (as VDSM's southbound devices).
             netlink.flush_addresses(uplink_devices, kernel)
-            netlink.set_up(uplink_devices + list(desired["networks"]), kernel)
+            netlink.set_up(uplink_devices + with_ip, kernel)
             gateway: tuple[str, str] | None = None
-            for name, net in desired["networks"].items():
-                norm = normalize_network(net)
+            for name, norm in norms.items():
                 wanted = []
                 if norm["ipv4"]["boot_protocol"] == "static":
                     wanted.append((norm["ipv4"]["address"], norm["ipv4"]["prefix"]))
@@ -382,7 +401,7 @@ class OvsBackend:
                         gateway = (norm["ipv4"]["gateway"], name)
                 if norm["ipv6"]["boot_protocol"] == "static":
                     wanted.append((norm["ipv6"]["address"], norm["ipv6"]["prefix"]))
-                if wanted or kernel[name].addresses:
+                if wanted or addrs.get(name):
                     netlink.sync_addresses(name, wanted, kernel)
             if gateway is not None:
                 netlink.set_default_gateway(*gateway)

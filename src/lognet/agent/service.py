@@ -57,6 +57,7 @@ class AgentService:
         self._busy = threading.Lock()
         self._current: Operation | None = None
         self._threads: list[threading.Thread] = []
+        self._dirty: bool | None = None
 
     # --- boot ------------------------------------------------------------------------------------------
 
@@ -76,6 +77,7 @@ class AgentService:
         if plan(self.backend.read_state(), target):
             self.backend.apply(target)
         self.store.set_running(target)
+        self._dirty = None
         self.store.clear_pending()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         marker.touch()
@@ -84,7 +86,10 @@ class AgentService:
     # --- capabilities ----------------------------------------------------------------------------------
 
     def config_dirty(self) -> bool:
-        return not states_equal(self.store.running(), self.store.safe())
+        # Cached: polled many times a second while an operation runs, and the files can be large.
+        if self._dirty is None:
+            self._dirty = not states_equal(self.store.running(), self.store.safe())
+        return self._dirty
 
     def capabilities(self) -> dict[str, Any]:
         inv = self.backend.inventory()
@@ -112,7 +117,7 @@ class AgentService:
         if not isinstance(desired, dict) or not isinstance(desired.get("networks"), dict):
             raise AgentError("BAD_REQUEST", "desired must carry networks and bonds")
         desired.setdefault("bonds", {})
-        nics = {n["name"] for n in self.backend.inventory()["nics"]}
+        nics = self.backend.nic_names()
         used: dict[str, str] = {}
         for name, bond_spec in desired["bonds"].items():
             if not NAME_RE.match(name):
@@ -193,12 +198,16 @@ class AgentService:
         if op.changes:
             self.store.set_pending(desired, previous)
             op.step = "apply"
+            started = time.perf_counter()
             try:
                 self.backend.apply(desired)
             except AgentError as exc:
                 return self._rollback(op, previous, exc.code, exc.message)
+            applied = time.perf_counter()
             op.step = "verify"
             mismatch = self._verify(desired)
+            log.info("operation %s: %d changes applied in %.3f s, verified in %.3f s", op.id, len(op.changes),
+                     applied - started, time.perf_counter() - applied)
             if mismatch:
                 return self._rollback(op, previous, "VERIFY_FAILED", mismatch)
             op.applied_at = time.monotonic()
@@ -208,10 +217,12 @@ class AgentService:
                     return self._rollback(op, previous, "CONNECTIVITY_LOST",
                                           f"no confirm-connectivity within {timeout:g} s after apply")
         self.store.set_running(desired)
+        self._dirty = None
         self.store.clear_pending()
         if commit:
             op.step = "commit"
             self.store.commit()
+            self._dirty = None
         op.status = "succeeded"
 
     def _verify(self, desired: HostNetState) -> str | None:
@@ -266,6 +277,7 @@ class AgentService:
             raise AgentError("HOST_BUSY", "another network operation is running", 409)
         try:
             self.store.commit()
+            self._dirty = None
         finally:
             self._busy.release()
         return self.config_dirty()
