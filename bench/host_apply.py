@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from lognet.lab.lab import SCHEMA, Lab, _kill_pidfile, mgmt_subnet
 
 
@@ -44,7 +46,12 @@ def agent_apply(lab: Lab, state: dict[str, Any]) -> tuple[float, dict[str, Any]]
         start = time.perf_counter()
         op = c.post("/agent/v1/setup-networks", json=body).json()["operation"]
         while True:
-            report = c.get(f"/agent/v1/operations/{op}").json()
+            try:
+                report = c.get(f"/agent/v1/operations/{op}").json()
+            except httpx.HTTPError:
+                # The management path runs through the same userspace OVS: while vswitchd deletes
+                # hundreds of ports it stops forwarding for seconds and idle connections drop.
+                continue
             if report["status"] != "running":
                 return time.perf_counter() - start, report
             time.sleep(0.01)
