@@ -42,9 +42,10 @@ def run(
     if not secret:
         raise typer.BadParameter("no host secret: pass --secret-file or set LOGNET_AGENT_SECRET")
     socket = ovs_db or os.path.join(os.environ.get("OVS_RUNDIR", "/var/run/openvswitch"), "db.sock")
-    backend = OvsBackend(socket)
+    name = hostname or netlink.hostname()
+    backend = OvsBackend(socket, mac_seed=name)
     service = AgentService(backend, NetnsVmRuntime(backend, vm_netns_prefix), StateStore(state_dir),
-                           hostname or netlink.hostname(), run_dir or state_dir / "run")
+                           name, run_dir or state_dir / "run")
     converged = service.boot()
     logging.getLogger("lognet.agent").info("host converged to its %s config", converged)
     host, _, port = listen.rpartition(":")

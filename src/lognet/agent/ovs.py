@@ -13,6 +13,7 @@ Layout on the host (everything marked ``external_ids:lognet-owner=lognet``):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -72,7 +73,14 @@ def _uplink(net: NetworkState) -> tuple[str, str]:
     return (bond, "bond") if bond else (str(net.get("nic")), "nic")
 
 
-def layout(desired: HostNetState) -> dict[str, BridgeSpec]:
+def stable_mac(seed: str, network: str) -> str:
+    """A locally administered MAC fixed for (host, network), so a port re-created by a move, a rollback or
+    a reboot keeps its MAC and peers' ARP caches stay right (otherwise mgmt is lost for tens of seconds)."""
+    digest = hashlib.sha1(f"{seed}/{network}".encode()).digest()
+    return "02:" + ":".join(f"{b:02x}" for b in digest[:5])
+
+
+def layout(desired: HostNetState, mac_seed: str = "") -> dict[str, BridgeSpec]:
     """The OVS bridges, ports and interfaces that realize ``desired`` (pure)."""
     bridges: dict[str, BridgeSpec] = {}
     mtus: dict[str, int] = {}
@@ -113,7 +121,7 @@ def layout(desired: HostNetState) -> dict[str, BridgeSpec]:
             "lognet-ipv6": json.dumps(norm["ipv6"], sort_keys=True),
             "lognet-default-route": json.dumps(norm["default_route"]),
         }
-        iface = {"type": "internal", "mtu_request": [int(net["mtu"])]}
+        iface = {"type": "internal", "mtu_request": [int(net["mtu"])], "mac": [stable_mac(mac_seed, name)]}
         port_cols = {"tag": [norm["vlan"]] if norm["vlan"] else [], "external_ids": eid}
         bridges[uplink].ports[name] = PortSpec(name, {name: iface}, port_cols)
     return {spec.name: spec for spec in bridges.values()}
@@ -234,7 +242,8 @@ class OvsBackend:
 
     name = "ovs"
 
-    def __init__(self, db_socket: str, timeout: int = 60) -> None:
+    def __init__(self, db_socket: str, timeout: int = 60, mac_seed: str = "") -> None:
+        self.mac_seed = mac_seed
         idl = ovs_connection.OvsdbIdl.from_server(f"unix:{db_socket}", "Open_vSwitch")
         self._conn = ovs_connection.Connection(idl=idl, timeout=timeout)
         self.api = impl_idl.OvsdbIdl(self._conn)
@@ -351,7 +360,7 @@ class OvsBackend:
 
     def apply(self, desired: HostNetState) -> None:
         """One OVSDB transaction for the switch, then addresses and the default route via netlink."""
-        bridges = layout(desired)
+        bridges = layout(desired, self.mac_seed)
         vm_targets = {}
         for name, net in desired["networks"].items():
             vm_targets[name] = (bridge_name(_uplink(net)[0]), normalize_network(net)["vlan"])
