@@ -64,7 +64,7 @@ class Filter:
 
 def _is_integer(column: Any) -> bool:
     try:
-        return column.type.python_type is int  # type: ignore[no-any-return]
+        return bool(column.type.python_type is int)
     except (AttributeError, NotImplementedError):
         return False
 
@@ -99,7 +99,7 @@ def list_response(app: Lognet, request: Request, model: type[orm.Base], filters:
         query = select(model).where(*clauses)
         count = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         # Order by name then id so that pages are stable even where names repeat (across data centers).
-        keys = [order] if order is not None else [getattr(model, "name"), getattr(model, "id")]
+        keys = [order] if order is not None else [model.name, model.id]  # type: ignore[attr-defined]
         rows = uow.session.scalars(query.order_by(*keys).limit(limit).offset(offset)).all()
         results = [view(uow, row) for row in rows]
     return {"count": count, "next": _link(request, limit, offset + limit) if offset + limit < count else None,
