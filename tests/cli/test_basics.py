@@ -28,7 +28,8 @@ def test_login_prompts_for_password_and_reports_bad_credentials(cli: Run, server
     env = {"LOGNET_TOKEN": None, "LOGNET_URL": None, "LOGNET_CONFIG_DIR": str(tmp_path)}
     ok(cli("login", "--url", server.url, input=ADMIN_PASSWORD + "\n", env=env))
     assert (tmp_path / "credentials.json").exists()
-    bad = cli("login", "--url", server.url, "--password", "wrong", env={**env, "LOGNET_CONFIG_DIR": str(tmp_path / "x")})
+    bad = cli("login", "--url", server.url, "--password", "wrong",
+              env={**env, "LOGNET_CONFIG_DIR": str(tmp_path / "x")})
     assert bad.exit_code == 1
     assert "Error [" in bad.stderr
     assert not (tmp_path / "x" / "credentials.json").exists()
