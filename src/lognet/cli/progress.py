@@ -10,7 +10,7 @@ from rich.live import Live
 from rich.table import Table
 
 from lognet.cli.client import Client, CliError, job_exit_code
-from lognet.cli.output import Format, console, is_tty, print_list, print_object
+from lognet.cli.output import Format, cell, console, is_tty, print_list, print_object
 
 FINAL = ("succeeded", "failed")
 ICONS = {"pending": "·", "running": "…", "succeeded": "✔", "failed": "✘"}
@@ -75,7 +75,7 @@ def finish(job: dict[str, Any], fmt: Format, columns: list[str] | None) -> None:
         error = job.get("error") or {}
         code = job_exit_code(job)
         detail = str(error.get("message", "the job failed"))
-        if code == 5:
+        if code == 5 and "rolled back" not in detail:
             detail += " (the host rolled back to its previous configuration)"
         raise CliError(str(error.get("code") or "JOB_FAILED"), f"job {job['id']} failed: {detail}", code)
     if fmt is Format.table and not columns:
@@ -98,14 +98,24 @@ def run_job(client: Client, job: dict[str, Any], wait: bool, fmt: Format, column
     finish(follow(client, job), fmt, columns)
 
 
+def _value(key: str, value: Any) -> str:
+    if key in ("ipv4", "ipv6") and isinstance(value, dict):
+        proto = str(value.get("boot_protocol") or "none")
+        if proto == "static":
+            return f"{value.get('address')}/{value.get('netmask') or value.get('prefix')}"
+        return proto
+    return cell(value)
+
+
 def change_rows(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for ch in changes:
         if ch["action"] == "modify":
-            what = ", ".join(f"{k}: {v[0]} -> {v[1]}" for k, v in ch.get("fields", {}).items())
+            what = ", ".join(f"{k}: {_value(k, v[0])} -> {_value(k, v[1])}" for k, v in ch.get("fields", {}).items())
         else:
             state = ch.get("to") if ch["action"] == "add" else ch.get("from")
-            what = ", ".join(f"{k}={v}" for k, v in (state or {}).items() if v not in (None, {}, []))
+            what = ", ".join(f"{k}={_value(k, v)}" for k, v in (state or {}).items()
+                             if v not in (None, {}, [], False) and _value(k, v) != "none")
         rows.append({"action": ch["action"], "kind": ch["kind"], "name": ch["name"], "details": what})
     return rows
 
