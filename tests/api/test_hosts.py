@@ -189,3 +189,31 @@ def test_refresh_host_reports_capabilities(api):
     job = api.post(f"/hosts/{h['id']}/refresh?wait=true").json()
     assert job["status"] == "succeeded" and job["result"] == {"status": "up"}
     assert api.get(f"/hosts/{h['id']}").json()["refreshed_at"]
+
+
+def test_network_change_is_pushed_to_its_hosts(api):
+    h = host(api)
+    net = network(api, vlan=94)
+    setup(api, h["id"], modified_network_attachments=[{"network": net["name"], "nic": "eth1"}])
+    resp = api.patch(f"/networks/{net['id']}", json={"mtu": 9000})
+    assert resp.status_code == 200 and len(resp.json()["host_jobs"]) == 1
+    job = api.get(f"/jobs/{resp.json()['host_jobs'][0]}", params={"wait": True}).json()
+    assert job["status"] == "succeeded", job
+    att = api.get(f"/hosts/{h['id']}/networkattachments/{net['name']}").json()
+    assert att["in_sync"]
+    assert next(r for r in att["reported_configurations"] if r["name"] == "mtu")["actual"] == 9000
+    assert api.patch(f"/networks/{net['id']}", json={"description": "no host change"}).json()["host_jobs"] == []
+
+
+def test_detached_network_stays_on_host_and_is_adopted_again(api):
+    h = host(api)
+    net = network(api, vlan=95)
+    setup(api, h["id"], modified_network_attachments=[{"network": net["name"], "nic": "eth1"}])
+    assert api.delete(f"/clusters/Default/networks/{net['id']}").status_code == 204
+    names = [a["network_name"] for a in api.get(f"/hosts/{h['id']}/networkattachments").json()["results"]]
+    assert net["name"] not in names
+    assert net["name"] in next(n for n in api.get(f"/hosts/{h['id']}/nics").json()["results"]
+                               if n["name"] == "eth1")["networks"]  # still on the host, unmanaged
+    api.post("/clusters/Default/networks", json={"network": net["id"], "required": False})
+    att = api.get(f"/hosts/{h['id']}/networkattachments/{net['name']}").json()
+    assert att["nic"] == "eth1" and att["in_sync"]
