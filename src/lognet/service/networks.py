@@ -250,20 +250,31 @@ def _adopt_on_hosts(uow: UnitOfWork, cluster: orm.Cluster, net: orm.Network) -> 
         state = (host.reported or {}).get("networks", {}).get(net.host_name)
         exists = uow.session.scalar(select(orm.NetworkAttachment.id).filter_by(host_id=host.id, network_id=net.id))
         if state and not exists:
-            uow.add(orm.NetworkAttachment(host_id=host.id, network_id=net.id, nic=state.get("nic") or state.get("bond"),
-                                          ipv4=state.get("ipv4") or {"boot_protocol": "none"},
-                                          ipv6=state.get("ipv6") or {"boot_protocol": "none"}))
+            uow.add(attachment_from_report(host.id, net.id, state))
+
+
+def attachment_from_report(host_id: str, network_id: str, state: dict[str, Any]) -> orm.NetworkAttachment:
+    """A desired attachment that keeps a network as the host reports it (adopting what is already there)."""
+    return orm.NetworkAttachment(host_id=host_id, network_id=network_id, nic=state.get("nic") or state.get("bond"),
+                                 ipv4=state.get("ipv4") or {"boot_protocol": "none"},
+                                 ipv6=state.get("ipv6") or {"boot_protocol": "none"})
+
+
+def _cluster_link(uow: UnitOfWork, cluster_ref: str, net_ref: str) -> tuple[orm.Cluster, orm.Network,
+                                                                          orm.NetworkCluster]:
+    cluster = uow.get(orm.Cluster, cluster_ref, "cluster")
+    net = uow.get(orm.Network, net_ref, "network", datacenter_id=cluster.datacenter_id)
+    link = uow.session.get(orm.NetworkCluster, (cluster.id, net.id))
+    if link is None:
+        raise Conflict("NETWORK_NOT_IN_CLUSTER", f"network {net.name} is not attached to cluster {cluster.name}")
+    return cluster, net, link
 
 
 def update_cluster_network(app: Lognet, actor: Actor, cluster_ref: str, net_ref: str,
                            body: dict[str, Any]) -> dict[str, Any]:
     require_admin(actor)
     with UnitOfWork(app.db, actor) as uow:
-        cluster = uow.get(orm.Cluster, cluster_ref, "cluster")
-        net = uow.get(orm.Network, net_ref, "network", datacenter_id=cluster.datacenter_id)
-        link = uow.session.get(orm.NetworkCluster, (cluster.id, net.id))
-        if link is None:
-            raise Conflict("NETWORK_NOT_IN_CLUSTER", f"network {net.name} is not attached to cluster {cluster.name}")
+        cluster, net, link = _cluster_link(uow, cluster_ref, net_ref)
         _apply_roles(uow, link, body)
         if body.get("management") and not link.management:
             for other in cluster_links(uow, cluster.id):
@@ -278,11 +289,7 @@ def detach_network(app: Lognet, actor: Actor, cluster_ref: str, net_ref: str) ->
     """Detach a network from a cluster: never the management one, never while the cluster's vNICs use it."""
     require_admin(actor)
     with UnitOfWork(app.db, actor) as uow:
-        cluster = uow.get(orm.Cluster, cluster_ref, "cluster")
-        net = uow.get(orm.Network, net_ref, "network", datacenter_id=cluster.datacenter_id)
-        link = uow.session.get(orm.NetworkCluster, (cluster.id, net.id))
-        if link is None:
-            raise Conflict("NETWORK_NOT_IN_CLUSTER", f"network {net.name} is not attached to cluster {cluster.name}")
+        cluster, net, link = _cluster_link(uow, cluster_ref, net_ref)
         if link.management:
             raise Conflict("CANNOT_DETACH_MANAGEMENT_NETWORK",
                            f"network {net.name} is the management network of cluster {cluster.name}")
