@@ -384,11 +384,11 @@ def sync_differences(desired: NetworkState, reported: NetworkState | None) -> li
 
 def _ip_view(cfg: Any) -> dict[str, Any]:
     """An IP configuration in comparable form: no empty values, the netmask as a prefix length."""
-    cfg = {k: v for k, v in dict(cfg or {"boot_protocol": "none"}).items() if v not in (None, "")}
-    if "netmask" in cfg:
+    view: dict[str, Any] = {k: v for k, v in dict(cfg or {"boot_protocol": "none"}).items() if v not in (None, "")}
+    if "netmask" in view:
         with contextlib.suppress(ValueError):
-            cfg["netmask"] = ipaddress.IPv4Network(f"0.0.0.0/{cfg['netmask']}").prefixlen
-    return cfg
+            view["netmask"] = ipaddress.IPv4Network(f"0.0.0.0/{view['netmask']}").prefixlen
+    return view
 
 
 def state_diff(current: HostNetState, desired: HostNetState) -> list[dict[str, Any]]:
