@@ -46,6 +46,7 @@ def test_wrong_secret_is_refused(lab: Lab) -> None:
 def test_capabilities_report_bond_vlans_and_modes(hosts: list[AgentDriver]) -> None:
     caps = hosts[0].caps()
     assert caps["backend"] == "ovs"
+    assert {n["speed"] for n in caps["nics"]} == {10000}  # lab NICs are veths
     assert {n["name"] for n in caps["nics"]} >= {"eth0", "eth1", "eth2", "eth3"}
     assert caps["bonds"][0]["slaves"] == ["eth1", "eth2"]
     assert caps["bonds"][0]["active_slave"] in ("eth1", "eth2")

@@ -43,6 +43,8 @@ BOND_MODE_MAP: dict[str, tuple[str, str | None]] = {
 }
 OVS_TO_BOND_MODE = {ovs_mode: name for name, (ovs_mode, _) in BOND_MODE_MAP.items()}
 FEATURES = ["vlan", "bond", "mtu", "ipv4", "ipv6", "hotplug", "link_state"]
+#: A veth has no speed (ethtool says unknown); lab NICs are veths and report this, in Mb/s.
+VETH_SPEED = 10000
 VM_PORT_RE = re.compile(r"^lv[0-9a-f]{11}$")
 log = logging.getLogger("lognet.agent.ovs")
 
@@ -326,7 +328,7 @@ class OvsBackend:
             if link.kind not in (None, "veth") or VM_PORT_RE.match(link.name) or link.name == "ovs-netdev":
                 continue
             nics.append({"name": link.name, "mac": link.mac, "mtu": link.mtu,
-                         "speed": netlink.speed(link.name), "link": link.carrier and link.up})
+                         "speed": VETH_SPEED if link.kind == "veth" else netlink.speed(link.name), "link": link.carrier and link.up})
         bonds, vlans, unmanaged = [], [], []
         for br in self._rows("Bridge"):
             if not _owned(br):
