@@ -26,8 +26,9 @@ from ovsdbapp.backend.ovs_idl import command as ovs_command
 from ovsdbapp.backend.ovs_idl import connection as ovs_connection
 from ovsdbapp.backend.ovs_idl import idlutils
 from ovsdbapp.schema.open_vswitch import impl_idl
+from pyroute2 import IPRoute
 
-from lognet.agent import netlink
+from lognet.agent import netlink, ovsjson
 from lognet.agent.errors import AgentError
 from lognet.agent.plan import normalize_network
 from lognet.protocol import BondState, HostNetState, NetworkState
@@ -262,6 +263,7 @@ class OvsBackend:
 
     def __init__(self, db_socket: str, timeout: int = 60, mac_seed: str = "") -> None:
         self.mac_seed = mac_seed
+        ovsjson.install()  # the ovs library's pure-Python JSON lexer was the agent's largest cost
         remote = f"unix:{db_socket}"
         helper = idlutils.get_schema_helper(remote, "Open_vSwitch")
         for table, columns in MONITORED.items():
@@ -420,24 +422,27 @@ class OvsBackend:
         # skipping the rest keeps a thousand-VLAN apply at OVS speed.
         with_ip = [name for name, n in norms.items()
                    if n["ipv4"]["boot_protocol"] != "none" or n["ipv6"]["boot_protocol"] != "none"]
+        gateway: tuple[str, str] | None = None
         try:
-            addrs = netlink.addresses()
-            with_addr = [name for name in norms if addrs.get(name)]
-            kernel = netlink.light_links(uplink_devices + sorted(set(with_ip) | set(with_addr)))
-            # Uplinks carry no IP of their own: their networks do (as VDSM's southbound devices).
-            netlink.flush_addresses(uplink_devices, kernel)
-            netlink.set_up(uplink_devices + with_ip, kernel)
-            gateway: tuple[str, str] | None = None
-            for name, norm in norms.items():
-                wanted = []
-                if norm["ipv4"]["boot_protocol"] == "static":
-                    wanted.append((norm["ipv4"]["address"], norm["ipv4"]["prefix"]))
-                    if norm["default_route"] and norm["ipv4"]["gateway"]:
-                        gateway = (norm["ipv4"]["gateway"], name)
-                if norm["ipv6"]["boot_protocol"] == "static":
-                    wanted.append((norm["ipv6"]["address"], norm["ipv6"]["prefix"]))
-                if wanted or addrs.get(name):
-                    netlink.sync_addresses(name, wanted, kernel)
+            with IPRoute() as ipr:  # one netlink socket and one address dump for the whole step
+                by_index = netlink.names()
+                addrs = netlink.addresses(ipr, by_index)
+                with_addr = [name for name in norms if addrs.get(name)]
+                kernel = netlink.light_links(uplink_devices + sorted(set(with_ip) | set(with_addr)), ipr,
+                                             by_index, addrs)
+                # Uplinks carry no IP of their own: their networks do (as VDSM's southbound devices).
+                netlink.flush_addresses(uplink_devices, kernel, ipr)
+                netlink.set_up(uplink_devices + with_ip, kernel, ipr)
+                for name, norm in norms.items():
+                    wanted = []
+                    if norm["ipv4"]["boot_protocol"] == "static":
+                        wanted.append((norm["ipv4"]["address"], norm["ipv4"]["prefix"]))
+                        if norm["default_route"] and norm["ipv4"]["gateway"]:
+                            gateway = (norm["ipv4"]["gateway"], name)
+                    if norm["ipv6"]["boot_protocol"] == "static":
+                        wanted.append((norm["ipv6"]["address"], norm["ipv6"]["prefix"]))
+                    if wanted or addrs.get(name):
+                        netlink.sync_addresses(name, wanted, kernel, ipr)
             if gateway is not None:
                 netlink.set_default_gateway(*gateway)
         except Exception as exc:
