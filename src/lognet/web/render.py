@@ -6,7 +6,7 @@ import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -61,8 +61,8 @@ async def form_data(request: Request) -> dict[str, str]:
     if request.headers.get("content-type", "").startswith("application/json"):
         body = await request.json()
         return {str(k): v for k, v in body.items()} if isinstance(body, dict) else {}
-    form = await request.form()
-    return {k: str(v) for k, v in form.items()}
+    raw = (await request.body()).decode("utf-8", "replace")
+    return dict(parse_qsl(raw, keep_blank_values=True))  # htmx posts urlencoded forms
 
 
 def opt_int(value: str | None) -> int | None:
