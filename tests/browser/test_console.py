@@ -35,6 +35,8 @@ def _drag(page: Any, source: str, target: str) -> None:
 
 
 def _staged(page: Any) -> None:
+    page.wait_for_selector("#hn-status.staged, #hn-status.invalid")
+    assert "Refused" not in page.inner_text("#hn-status"), page.inner_text("#hn-status")
     page.wait_for_selector("#hn-status.staged")
     assert "valid" in page.inner_text("#hn-status")
 
@@ -130,6 +132,7 @@ def test_login_network_cluster_host_editor_commit_and_vnics(page: Any, api: http
     page.goto(f"/hosts/{host['id']}")
     page.wait_for_selector("#hostnet-svg")
     _drag(page, 'svg [data-kind="net"][data-name="blue"]', 'svg [data-kind="nic"][data-name="eth0"]')
+    page.wait_for_selector('svg [data-kind="net"][data-name="blue"][data-iface="eth0"]')
     _staged(page)
     assert "used by running VMs (web-vm1)" in page.inner_text("#hn-changes")
 
@@ -153,6 +156,7 @@ def test_keyboard_menu_equivalent(page: Any, api: httpx.Client, web: Server) -> 
     page.keyboard.press("Enter")
     page.select_option('#hn-menu [data-m="iface"]', "bond0")
     page.click('#hn-menu [data-act="attach"]')
+    page.wait_for_selector('svg [data-kind="net"][data-name="mgmt"][data-iface="bond0"]')
     _staged(page)
     assert "management network mgmt" in page.inner_text("#hn-changes")
     page.click("#hn-apply")

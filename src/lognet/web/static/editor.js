@@ -259,13 +259,13 @@
               '</select></label> <button type="button" data-act="mode">Change mode</button></div><div class="row"><button type="button" data-act="break">Break bond</button></div>';
     } else { return; }
     menu.innerHTML = html + '<p class="muted small">Esc closes this menu.</p>';
-    menu.dataset.kind = kind; menu.dataset.name = name;
+    menu.dataset.forKind = kind; menu.dataset.forName = name;
     var first = menu.querySelector("select, button");
     if (first) { first.focus(); }
   }
   function menuValue(key) { var el = $("hn-menu").querySelector('[data-m="' + key + '"]'); return el ? el.value : null; }
   function menuAction(act) {
-    var menu = $("hn-menu"), name = menu.dataset.name;
+    var menu = $("hn-menu"), name = menu.dataset.forName;
     var acts = {
       attach: function () { var i = menuValue("iface"); stage((S().atts[name] ? "Move " : "Attach ") + name + " to " + i, function (d) { attach(d, name, i); }); },
       detach: function () { stage("Detach " + name, function (d) { detach(d, name); }); },
@@ -340,7 +340,7 @@
   document.addEventListener("keydown", function (e) {
     if (!$("hostnet")) { return; }
     if (e.key === "Escape" && $("hn-menu")) {
-      var m = $("hn-menu"), back = m.dataset.name && document.querySelector('#hostnet [data-kind="' + m.dataset.kind + '"][data-name="' + CSS.escape(m.dataset.name) + '"]');
+      var m = $("hn-menu"), back = m.dataset.forName && document.querySelector('#hostnet [data-kind="' + m.dataset.forKind + '"][data-name="' + CSS.escape(m.dataset.forName) + '"]');
       m.innerHTML = ""; if (back) { back.focus(); } return;
     }
     var item = e.target.closest && e.target.closest("#hostnet [data-kind], #hostnet [data-fold]");
