@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from lognet import __version__
 from lognet.adapters.db import default_database_url
 from lognet.api import routes_core, routes_hosts, routes_vms
-from lognet.api.errors import lognet_error_handler, validation_error_handler
+from lognet.api.errors import internal_error_handler, lognet_error_handler, validation_error_handler
 from lognet.domain.errors import LognetError
 from lognet.service.app import Lognet, Settings
 
@@ -47,6 +47,7 @@ def create_app(engine: Lognet | None = None, start: bool = True) -> FastAPI:
     app.state.lognet = lognet
     app.add_exception_handler(LognetError, lognet_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(Exception, internal_error_handler)
     for module in (routes_core, routes_hosts, routes_vms):
         app.include_router(module.router, prefix=API_PREFIX)
     _mount_extras(app)

@@ -52,7 +52,21 @@ class Filter:
             value = lookup(uow.session, self.model, value, self.kind).id  # type: ignore[attr-defined]
         if self.boolean:
             return self.column.is_(value.lower() in ("1", "true", "yes"))  # type: ignore[no-any-return]
+        if _is_integer(self.column):
+            if value.lower() in ("null", "none", ""):
+                return self.column.is_(None)  # type: ignore[no-any-return]
+            try:
+                return self.column == int(value)  # type: ignore[no-any-return]
+            except ValueError:
+                raise invalid("FILTER_INVALID", f"{value!r} is not an integer", str(self.column.key)) from None
         return self.column == value  # type: ignore[no-any-return]
+
+
+def _is_integer(column: Any) -> bool:
+    try:
+        return bool(column.type.python_type is int)
+    except (AttributeError, NotImplementedError):
+        return False
 
 
 def page_params(request: Request) -> tuple[int, int]:
@@ -84,8 +98,9 @@ def list_response(app: Lognet, request: Request, model: type[orm.Base], filters:
                 clauses.append(or_(*[flt.clause(uow, v) for v in values]))
         query = select(model).where(*clauses)
         count = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        order_by = order if order is not None else getattr(model, "name", getattr(model, "id", None))
-        rows = uow.session.scalars(query.order_by(order_by).limit(limit).offset(offset)).all()
+        # Order by name then id so that pages are stable even where names repeat (across data centers).
+        keys = [order] if order is not None else [model.name, model.id]  # type: ignore[attr-defined]
+        rows = uow.session.scalars(query.order_by(*keys).limit(limit).offset(offset)).all()
         results = [view(uow, row) for row in rows]
     return {"count": count, "next": _link(request, limit, offset + limit) if offset + limit < count else None,
             "previous": _link(request, limit, max(offset - limit, 0)) if offset > 0 else None, "results": results}

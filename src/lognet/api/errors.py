@@ -63,3 +63,11 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
         errors.append({"field": ".".join(loc) or "body", "message": str(err.get("msg", "invalid"))})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(400, "Invalid input", "INVALID_INPUT", detail, errors)
+
+
+async def internal_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    """Anything unexpected: a 500 problem without internals (the server log has the traceback)."""
+    import logging
+
+    logging.getLogger("lognet.api").exception("unhandled error", exc_info=exc)
+    return problem(500, "Internal error", "INTERNAL_ERROR", "the engine hit an unexpected error; see its log")

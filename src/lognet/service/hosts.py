@@ -14,6 +14,7 @@ from lognet.service import jobs
 from lognet.service.app import Lognet
 from lognet.service.auth import require_admin
 from lognet.service.hostfacts import compliance_status, desired_config, network_infos, sync_report
+from lognet.service.networks import attachment_from_report
 from lognet.service.ports import AgentClient, AgentError
 from lognet.service.uow import Actor, UnitOfWork
 
@@ -94,9 +95,7 @@ def _adopt(uow: UnitOfWork, host: orm.Host, caps: dict[str, Any]) -> None:
     for name, state in caps.get("networks", {}).items():
         net = by_host_name.get(name)
         if net is not None:
-            uow.add(orm.NetworkAttachment(host_id=host.id, network_id=net.id, nic=state.get("nic") or state.get("bond"),
-                                          ipv4=state.get("ipv4") or {"boot_protocol": "none"},
-                                          ipv6=state.get("ipv6") or {"boot_protocol": "none"}))
+            uow.add(attachment_from_report(host.id, net.id, state))
 
 
 def update_host(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -55,9 +55,10 @@ def claim(uow: UnitOfWork, pool: orm.MacPool, mac: str, exclude_vnic: str | None
 def allocate(uow: UnitOfWork, pool: orm.MacPool) -> str:
     """The next free MAC of the pool, round-robin from its cursor; MAC_POOL_EXHAUSTED when none is left."""
     size = pool_size(pool)
-    offset = 0
+    offset, step = 0, 4  # usually the address at the cursor is free: look at a few first, then widen
     while offset < size:
-        batch = [(pool.cursor + offset + i) % size for i in range(min(_BATCH, size - offset))]
+        batch = [(pool.cursor + offset + i) % size for i in range(min(step, size - offset))]
+        step = min(step * 4, _BATCH)
         candidates = {int_to_mac(_nth(pool, i)): i for i in batch}
         unicast = {mac: i for mac, i in candidates.items() if not int(mac[:2], 16) & 1}
         used = set(uow.session.scalars(select(orm.Vnic.mac).filter(orm.Vnic.mac_pool_id == pool.id,

@@ -66,13 +66,37 @@ def update_network(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) ->
     require_admin(actor)
     with UnitOfWork(app.db, actor) as uow:
         net = uow.get(orm.Network, ref, "network", for_update=True)
-        change_network(uow, net, body)
+        host_visible = change_network(uow, net, body)
         uow.commit()
-        return views.network(net)
+        view = views.network(net)
+    view["host_jobs"] = propagate(app, actor, net.id) if host_visible else []
+    return view
 
 
-def change_network(uow: UnitOfWork, net: orm.Network, body: dict[str, Any]) -> None:
-    """Apply ``body`` to a network row in the caller's unit of work (not committed)."""
+def propagate(app: Lognet, actor: Actor, network_id: str) -> list[str]:
+    """Push a changed network to every host carrying it (sync + commit, one job per host), as oVirt does."""
+    from lognet.domain.errors import LognetError
+    from lognet.service.setup import sync_all
+
+    with UnitOfWork(app.db, write=False) as uow:
+        host_ids = list(uow.session.scalars(select(orm.NetworkAttachment.host_id).filter_by(network_id=network_id)))
+    jobs = []
+    for host_id in host_ids:
+        try:
+            jobs.append(sync_all(app, actor, host_id, {})["id"])
+        except LognetError as exc:  # a busy or unusable host stays out of sync; it shows as such
+            with UnitOfWork(app.db, actor) as uow:
+                host = uow.get(orm.Host, host_id, "host")
+                uow.event("network.propagate", host, f"{exc.code}: {exc.message}", result="failure")
+                uow.commit()
+    return jobs
+
+
+def change_network(uow: UnitOfWork, net: orm.Network, body: dict[str, Any]) -> bool:
+    """Apply ``body`` to a network row in the caller's unit of work (not committed).
+
+    Returns whether hosts see the change (VLAN, MTU or VM-network flag): then call :func:`propagate`
+    after the commit."""
     if body.get("datacenter") not in (None, net.datacenter_id):
         dc = uow.get(orm.DataCenter, body["datacenter"], "datacenter")
         if dc.id != net.datacenter_id:
@@ -89,12 +113,14 @@ def change_network(uow: UnitOfWork, net: orm.Network, body: dict[str, Any]) -> N
         _check_rename(uow, net)
     if net.vm_network and not vm_network:
         _check_unused(uow, net, "NETWORK_IN_USE", "cannot stop being a VM network")
+    host_visible = (net.vlan, net.mtu, net.vm_network) != (vlan, mtu, vm_network)
     net.name, net.vlan, net.mtu, net.vm_network, net.stp = name, vlan, mtu, vm_network, stp
     if "description" in body:
         net.description = check_description(body["description"])
     net.host_name = host_name_for(name, net.id)
     net.revision += 1
     uow.event("network.update", net)
+    return host_visible
 
 
 def _check_rename(uow: UnitOfWork, net: orm.Network) -> None:
@@ -236,21 +262,44 @@ def attach_network(app: Lognet, actor: Actor, cluster_ref: str, body: dict[str, 
                 if other.network_id != net.id:
                     other.management = False
             link.management = True
+        _adopt_on_hosts(uow, cluster, net)
         uow.event("cluster.network.attach", net, f"cluster {cluster.name}")
         uow.session.flush()
         uow.commit()
         return _cluster_network_views(uow, cluster.id, net.id)[0]
 
 
+def _adopt_on_hosts(uow: UnitOfWork, cluster: orm.Cluster, net: orm.Network) -> None:
+    """Hosts of the cluster that already carry the network get it as a desired attachment (as in oVirt)."""
+    for host in uow.session.scalars(select(orm.Host).filter_by(cluster_id=cluster.id)):
+        state = (host.reported or {}).get("networks", {}).get(net.host_name)
+        exists = uow.session.scalar(select(orm.NetworkAttachment.id).filter_by(host_id=host.id, network_id=net.id))
+        if state and not exists:
+            uow.add(attachment_from_report(host.id, net.id, state))
+
+
+def attachment_from_report(host_id: str, network_id: str, state: dict[str, Any]) -> orm.NetworkAttachment:
+    """A desired attachment that keeps a network as the host reports it (adopting what is already there)."""
+    return orm.NetworkAttachment(host_id=host_id, network_id=network_id, nic=state.get("nic") or state.get("bond"),
+                                 ipv4=state.get("ipv4") or {"boot_protocol": "none"},
+                                 ipv6=state.get("ipv6") or {"boot_protocol": "none"})
+
+
+def _cluster_link(uow: UnitOfWork, cluster_ref: str, net_ref: str) -> tuple[orm.Cluster, orm.Network,
+                                                                          orm.NetworkCluster]:
+    cluster = uow.get(orm.Cluster, cluster_ref, "cluster")
+    net = uow.get(orm.Network, net_ref, "network", datacenter_id=cluster.datacenter_id)
+    link = uow.session.get(orm.NetworkCluster, (cluster.id, net.id))
+    if link is None:
+        raise Conflict("NETWORK_NOT_IN_CLUSTER", f"network {net.name} is not attached to cluster {cluster.name}")
+    return cluster, net, link
+
+
 def update_cluster_network(app: Lognet, actor: Actor, cluster_ref: str, net_ref: str,
                            body: dict[str, Any]) -> dict[str, Any]:
     require_admin(actor)
     with UnitOfWork(app.db, actor) as uow:
-        cluster = uow.get(orm.Cluster, cluster_ref, "cluster")
-        net = uow.get(orm.Network, net_ref, "network", datacenter_id=cluster.datacenter_id)
-        link = uow.session.get(orm.NetworkCluster, (cluster.id, net.id))
-        if link is None:
-            raise Conflict("NETWORK_NOT_IN_CLUSTER", f"network {net.name} is not attached to cluster {cluster.name}")
+        cluster, net, link = _cluster_link(uow, cluster_ref, net_ref)
         _apply_roles(uow, link, body)
         if body.get("management") and not link.management:
             for other in cluster_links(uow, cluster.id):
@@ -265,11 +314,7 @@ def detach_network(app: Lognet, actor: Actor, cluster_ref: str, net_ref: str) ->
     """Detach a network from a cluster: never the management one, never while the cluster's vNICs use it."""
     require_admin(actor)
     with UnitOfWork(app.db, actor) as uow:
-        cluster = uow.get(orm.Cluster, cluster_ref, "cluster")
-        net = uow.get(orm.Network, net_ref, "network", datacenter_id=cluster.datacenter_id)
-        link = uow.session.get(orm.NetworkCluster, (cluster.id, net.id))
-        if link is None:
-            raise Conflict("NETWORK_NOT_IN_CLUSTER", f"network {net.name} is not attached to cluster {cluster.name}")
+        cluster, net, link = _cluster_link(uow, cluster_ref, net_ref)
         if link.management:
             raise Conflict("CANNOT_DETACH_MANAGEMENT_NETWORK",
                            f"network {net.name} is the management network of cluster {cluster.name}")

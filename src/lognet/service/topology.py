@@ -65,6 +65,7 @@ def remove_datacenter(app: Lognet, actor: Actor, ref: str) -> None:
             raise Conflict("DATACENTER_NOT_EMPTY", f"data center {dc.name} still has clusters: {', '.join(clusters)}")
         for net in uow.session.scalars(select(orm.Network).filter_by(datacenter_id=dc.id)):
             uow.session.delete(net)
+        uow.session.flush()  # the networks go first: they reference the data center
         uow.session.delete(dc)
         uow.event("datacenter.remove", dc)
         uow.commit()

@@ -141,11 +141,14 @@ def update(app: Lognet, ctx: Context, net_id: str, body: dict[str, Any]) -> dict
             ext = OsNetwork(network_id=net.id, project_id=admin_pid, shared=False, admin_state_up=True,
                             port_security_enabled=True, router_external=False, tags=[])
             uow.add(ext)
-        lognet_networks.change_network(uow, net, _lognet_body(body, net))
+        host_visible = lognet_networks.change_network(uow, net, _lognet_body(body, net))
         _apply_ext(ctx, ext, body)
         uow.session.flush()
         uow.commit()
-        return view(net, ext, _subnet_ids(uow, [net.id]).get(net.id, []), admin_pid)
+        out = view(net, ext, _subnet_ids(uow, [net.id]).get(net.id, []), admin_pid)
+    if host_visible:  # VLAN/MTU changes reach the hosts carrying the network, as through the native API
+        lognet_networks.propagate(app, ctx.actor, net.id)
+    return out
 
 
 def delete(app: Lognet, ctx: Context, net_id: str) -> None:
