@@ -23,7 +23,8 @@ def _check_flags(vm_network: bool, stp: bool) -> None:
 
 
 def _check_name_free(uow: UnitOfWork, dc_id: str, name: str, exclude: str | None = None) -> None:
-    for other in uow.session.scalars(select(orm.Network).filter_by(datacenter_id=dc_id)):
+    for other in uow.session.scalars(select(orm.Network).filter(
+            orm.Network.datacenter_id == dc_id, (orm.Network.name == name) | (orm.Network.host_name == name))):
         if other.id == exclude:
             continue
         if other.name == name:

@@ -147,7 +147,7 @@ def update(app: Lognet, ctx: Context, net_id: str, body: dict[str, Any]) -> dict
         uow.commit()
         out = view(net, ext, _subnet_ids(uow, [net.id]).get(net.id, []), admin_pid)
     if host_visible:  # VLAN/MTU changes reach the hosts carrying the network, as through the native API
-        lognet_networks.propagate(app, ctx.actor, net.id)
+        lognet_networks.propagate(app, ctx.actor, out["id"])
     return out
 
 
