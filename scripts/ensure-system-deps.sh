@@ -29,6 +29,7 @@ pg_ready && echo "postgresql: ready on 127.0.0.1:5432" || echo "postgresql: not 
 if [ "$(id -u)" = 0 ]; then
   command -v ovs-vswitchd >/dev/null 2>&1 || apt_install openvswitch-switch || true
   command -v ping >/dev/null 2>&1 || apt_install iputils-ping || true
+  command -v ethtool >/dev/null 2>&1 || apt_install ethtool || true
   command -v ovs-vswitchd >/dev/null 2>&1 && echo "openvswitch: $(ovs-vswitchd --version | head -n1)"
 fi
 exit 0

@@ -73,7 +73,15 @@ def test_attach_vlans_and_bond_merge() -> None:
     state = host_state(result.desired, NETS)
     assert state["networks"]["red"] == {"vlan": 10, "mtu": 1500, "bridged": True, "ipv4": NONE, "ipv6": NONE,
                                         "default_route": False, "bond": "bond0"}
+    assert state["networks"]["mgmt"]["default_route"] is False  # no gateway: nothing to route through
+
+
+def test_default_route_network_with_a_gateway_carries_the_default_route() -> None:
+    ip = {"ipv4": {"boot_protocol": "static", "address": "10.1.0.5", "netmask": "24", "gateway": "10.1.0.1"}}
+    result = plan(SetupRequest(modified_network_attachments=[att("mgmt", "eth0", ip_configuration=ip)]))
+    state = host_state(result.desired, NETS)
     assert state["networks"]["mgmt"]["default_route"] is True
+    assert state["networks"]["mgmt"]["ipv4"]["netmask"] == "255.255.255.0"
 
 
 def test_default_bond_mode_is_802_3ad() -> None:
@@ -196,3 +204,10 @@ def test_state_diff_and_sync_differences() -> None:
     diffs = {d["name"]: d for d in sync_differences(desired["networks"]["red"], reported)}  # type: ignore[arg-type]
     assert not diffs["mtu"]["in_sync"] and diffs["vlan"]["in_sync"]
     assert sync_differences(desired["networks"]["red"], None)[0]["name"] == "present"
+
+
+def test_netmask_forms_compare_equal() -> None:
+    desired = host_state(current(), NETS)["networks"]["mgmt"]
+    a = dict(desired, ipv4={"boot_protocol": "static", "address": "10.1.0.5", "netmask": "255.255.255.0"})
+    b = dict(desired, ipv4={"boot_protocol": "static", "address": "10.1.0.5", "netmask": "24", "gateway": None})
+    assert all(d["in_sync"] for d in sync_differences(a, b))  # type: ignore[arg-type]

@@ -7,6 +7,8 @@ turns the result into the protocol's full desired host state with :func:`host_st
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -344,7 +346,8 @@ def host_state(config: HostNetworkConfig, networks: dict[str, NetworkInfo]) -> H
         net = networks[att.network_id]
         state: NetworkState = {
             "vlan": net.vlan or None, "mtu": net.mtu, "bridged": net.vm_network,
-            "ipv4": att.ipv4, "ipv6": att.ipv6, "default_route": net.default_route,  # type: ignore[typeddict-item]
+            "ipv4": att.ipv4, "ipv6": att.ipv6,  # type: ignore[typeddict-item]
+            "default_route": net.default_route and _can_route(att),
         }
         if att.nic in config.bonds:
             state["bond"] = att.nic
@@ -352,6 +355,13 @@ def host_state(config: HostNetworkConfig, networks: dict[str, NetworkInfo]) -> H
             state["nic"] = att.nic
         out["networks"][net.host_name] = state
     return out
+
+
+def _can_route(att: AttachmentSpec) -> bool:
+    """A default route needs a gateway: a static one, or one learnt by DHCP / autoconf."""
+    dynamic = ("dhcp", "autoconf")
+    return bool(att.ipv4.get("gateway") or att.ipv6.get("gateway") or att.ipv4.get("boot_protocol") in dynamic
+                or att.ipv6.get("boot_protocol") in dynamic)
 
 
 SYNC_PROPERTIES = ("mtu", "vlan", "bridged", "ipv4", "ipv6", "default_route")
@@ -373,8 +383,12 @@ def sync_differences(desired: NetworkState, reported: NetworkState | None) -> li
 
 
 def _ip_view(cfg: Any) -> dict[str, Any]:
-    cfg = dict(cfg or {"boot_protocol": "none"})
-    return {k: v for k, v in cfg.items() if v not in (None, "")}
+    """An IP configuration in comparable form: no empty values, the netmask as a prefix length."""
+    view: dict[str, Any] = {k: v for k, v in dict(cfg or {"boot_protocol": "none"}).items() if v not in (None, "")}
+    if "netmask" in view:
+        with contextlib.suppress(ValueError):
+            view["netmask"] = ipaddress.IPv4Network(f"0.0.0.0/{view['netmask']}").prefixlen
+    return view
 
 
 def state_diff(current: HostNetState, desired: HostNetState) -> list[dict[str, Any]]:
