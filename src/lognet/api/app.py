@@ -69,3 +69,6 @@ def _mount_extras(app: FastAPI) -> None:
             return RedirectResponse("/api/docs")
     else:
         mount_web(app)
+    from lognet.api.openstack import mount as mount_openstack
+
+    mount_openstack(app)
