@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lognet.api.openstack import keystone, neutron, quantum
@@ -55,5 +56,5 @@ def mount(app: FastAPI) -> None:
                       exception_handlers={404: _keystone_404, 405: _keystone_404})
     for sub in (net, ident):
         sub.state.lognet = app.state.lognet
-    app.mount("/networking", StripJsonSuffix(net))
-    app.mount("/identity", ident)
+    # First in the routing table: OpenStack requests skip matching against every native and console route.
+    app.router.routes[0:0] = [Mount("/networking", StripJsonSuffix(net)), Mount("/identity", ident)]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -76,8 +76,7 @@ def neutron_type(exc: LognetError) -> tuple[str, int]:
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json",
-                    headers=headers)
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
 
 
 def neutron_error(kind: str, status: int, message: str, detail: str = "") -> Response:
@@ -127,7 +126,7 @@ def endpoint(handler: Handler, render: ErrorRenderer = render_neutron,
         try:
             if raw:
                 try:
-                    call.body = json.loads(raw)
+                    call.body = orjson.loads(raw)
                 except ValueError:
                     raise invalid("MALFORMED_REQUEST", "The request body is not valid JSON.") from None
             return await run_in_threadpool(_guarded, handler, call, auth)

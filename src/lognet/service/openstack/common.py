@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from lognet.adapters import orm
 from lognet.adapters.orm_openstack import OsNetwork
 from lognet.domain.errors import NotFound, PermissionDenied, invalid
@@ -66,8 +68,10 @@ def check_owner(ctx: Context, project_id: str, what: str) -> None:
 def visible_network(uow: UnitOfWork, ctx: Context, net_id: object, admin_pid: str,
                     write: bool = False) -> tuple[orm.Network, OsNetwork | None]:
     """A network the caller may see (NETWORK_NOT_FOUND otherwise) and, with ``write``, change."""
-    net = uow.session.get(orm.Network, net_id) if isinstance(net_id, str) else None
-    ext = uow.session.get(OsNetwork, net.id) if net is not None else None
+    found = uow.session.execute(select(orm.Network, OsNetwork).join(
+        OsNetwork, OsNetwork.network_id == orm.Network.id, isouter=True).filter(orm.Network.id == net_id)).first() \
+        if isinstance(net_id, str) else None
+    net, ext = found if found is not None else (None, None)
     project = ext.project_id if ext else admin_pid
     if net is None or not can_see(ctx, project, bool(ext and ext.shared), net.datacenter_id):
         raise NotFound("NETWORK_NOT_FOUND", f"Network {net_id} could not be found.")

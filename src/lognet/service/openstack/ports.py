@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from lognet.adapters import orm
 from lognet.adapters.orm_openstack import OsPort
@@ -56,9 +56,12 @@ def _query() -> Any:
             .join(orm.Vm, orm.Vm.id == orm.Vnic.vm_id, isouter=True).filter(orm.Vnic.template_id.is_(None)))
 
 
-def _views(uow: UnitOfWork, rows: list[Any], admin_pid: str, all_ips: bool = False) -> list[dict[str, Any]]:
-    hosts = dict(uow.session.execute(select(orm.Host.id, orm.Host.name)).all()) if rows else {}
-    ips = subnets.fixed_ips(uow, None if all_ips else [r[0] for r in rows])
+def _views(uow: UnitOfWork, rows: list[Any], admin_pid: str, ids: Any = None) -> list[dict[str, Any]]:
+    """Port dicts of ``_query`` rows; ``ids`` (a SELECT of their ids) fetches the fixed IPs of a long list."""
+    host_ids = {r[18] for r in rows if r[18] is not None and r[6] is not None}
+    hosts = dict(uow.session.execute(select(orm.Host.id, orm.Host.name).filter(orm.Host.id.in_(host_ids))).all()) \
+        if host_ids else {}
+    ips = subnets.fixed_ips(uow, ids if ids is not None else [r[0] for r in rows]) if rows else {}
     out = []
     for (vid, vname, mac, net_id, linked, plugged, vm_id, created, project, pname, descr, device, owner, psec,
          tags, revision, updated, vm_status, host_id) in rows:
@@ -105,7 +108,8 @@ def listing(app: Lognet, ctx: Context, prefilter: dict[str, list[str]]) -> list[
                                  OsPort.device_id.in_(prefilter["device_id"])))
     with UnitOfWork(app.db, write=False) as uow:
         rows = uow.session.execute(query.order_by(orm.Vnic.created_at, orm.Vnic.id)).all()
-        return _views(uow, list(rows), admin_pid, all_ips=not prefilter and len(rows) > 200)
+        ids = query.with_only_columns(orm.Vnic.id) if len(rows) > 50 else None
+        return _views(uow, list(rows), admin_pid, ids)
 
 
 def _one(uow: UnitOfWork, ctx: Context, port_id: str, admin_pid: str) -> dict[str, Any]:
@@ -140,10 +144,12 @@ def _vnic_name(uow: UnitOfWork, name: str, port_id: str, vm_id: str | None) -> s
 
 
 def _pool_for_network(uow: UnitOfWork, net: orm.Network) -> orm.MacPool:
-    cluster_id = uow.session.scalar(select(orm.Cluster.id).join(
-        orm.NetworkCluster, orm.NetworkCluster.cluster_id == orm.Cluster.id).filter(
-        orm.NetworkCluster.network_id == net.id).order_by(orm.Cluster.name).limit(1)) or uow.session.scalar(
-        select(orm.Cluster.id).filter_by(datacenter_id=net.datacenter_id).order_by(orm.Cluster.name).limit(1))
+    """The MAC pool of the first cluster (by name) the network is attached to, else of its data center's first."""
+    attached = and_(orm.NetworkCluster.cluster_id == orm.Cluster.id, orm.NetworkCluster.network_id == net.id)
+    cluster_id = uow.session.scalar(
+        select(orm.Cluster.id).join(orm.NetworkCluster, attached, isouter=True)
+        .filter(or_(orm.NetworkCluster.network_id.is_not(None), orm.Cluster.datacenter_id == net.datacenter_id))
+        .order_by(orm.NetworkCluster.network_id.is_(None), orm.Cluster.name).limit(1))
     if cluster_id is None:
         raise Conflict("NO_CLUSTER_FOR_NETWORK", f"data center of network {net.name} has no cluster (no MAC pool)")
     return macs.pool_for_cluster(uow, cluster_id)
@@ -205,7 +211,7 @@ def _set_linked(app: Lognet, uow: UnitOfWork, nic: orm.Vnic, linked: bool) -> No
         _agent(lambda: app.agents.client(host).update_nic(vm_id, nic.id, spec["linked"], spec["network"]))
 
 
-def _new(app: Lognet, uow: UnitOfWork, ctx: Context, body: dict[str, Any], admin_pid: str) -> str:
+def _new(app: Lognet, uow: UnitOfWork, ctx: Context, body: dict[str, Any], admin_pid: str) -> tuple[orm.Vnic, OsPort]:
     check_keys("port", body, CREATE, IGNORED)
     if not body.get("network_id"):
         raise invalid("BAD_REQUEST", "Invalid input for network_id. Reason: network_id is required.", "network_id")
@@ -228,7 +234,15 @@ def _new(app: Lognet, uow: UnitOfWork, ctx: Context, body: dict[str, Any], admin
     uow.event("port.add", nic, f"network {net.name}")
     if body.get("device_id"):
         _set_device(app, uow, nic, ext, body["device_id"])
-    return nic.id
+    return nic, ext
+
+
+def _row(uow: UnitOfWork, nic: orm.Vnic, ext: OsPort) -> tuple[Any, ...]:
+    """The ``_query`` row of a port whose objects are at hand."""
+    vm = uow.session.get(orm.Vm, nic.vm_id) if nic.vm_id else None
+    return (nic.id, nic.name, nic.mac, nic.network_id, nic.linked, nic.plugged, nic.vm_id, nic.created_at,
+            ext.project_id, ext.name, ext.description, ext.device_id, ext.device_owner, ext.port_security_enabled,
+            ext.tags, ext.revision, ext.updated_at, vm.status if vm else None, vm.host_id if vm else None)
 
 
 def create(app: Lognet, ctx: Context, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -236,19 +250,24 @@ def create(app: Lognet, ctx: Context, bodies: list[dict[str, Any]]) -> list[dict
     require_admin(ctx.actor)
     admin_pid = admin_project_id(app)
     with UnitOfWork(app.db, ctx.actor) as uow:
-        ids = [_new(app, uow, ctx, body, admin_pid) for body in bodies]
+        made = [_new(app, uow, ctx, body, admin_pid) for body in bodies]
         uow.session.flush()
-        rows = uow.session.execute(_query().filter(orm.Vnic.id.in_(ids))).all()
+        rows = [_row(uow, nic, ext) for nic, ext in made]
+        views = _views(uow, rows, admin_pid)
         uow.commit()
-        views = {v["id"]: v for v in _views(uow, list(rows), admin_pid)}
-        return [views[i] for i in ids]
+        return views
 
 
 def _editable(uow: UnitOfWork, ctx: Context, port_id: str, admin_pid: str) -> tuple[orm.Vnic, OsPort]:
-    _one(uow, ctx, port_id, admin_pid)  # visibility: 404 for other projects
-    nic = uow.session.get(orm.Vnic, port_id, with_for_update=True)
-    assert nic is not None
-    ext = uow.session.get(OsPort, nic.id)
+    query = (select(orm.Vnic, OsPort).join(OsPort, OsPort.vnic_id == orm.Vnic.id, isouter=True)
+             .filter(orm.Vnic.id == port_id, orm.Vnic.template_id.is_(None)).with_for_update(of=orm.Vnic))
+    vis = _visibility(ctx, admin_pid)  # other projects' ports are 404
+    if vis is not None:
+        query = query.filter(vis)
+    found = uow.session.execute(query).first()
+    if found is None:
+        raise NotFound("PORT_NOT_FOUND", f"Port {port_id} could not be found.")
+    nic, ext = found
     if ext is None:  # a vNIC made through the native API: it joins the admin project
         ext = OsPort(vnic_id=nic.id, project_id=admin_pid, name=nic.name, description="", device_id="",
                      device_owner=VM_OWNER if nic.vm_id else "", tags=[], revision=1, port_security_enabled=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from lognet.adapters import orm
 from lognet.adapters.orm_openstack import OsIpAllocation, OsNetwork, OsSubnet
@@ -253,9 +254,17 @@ def _contains(sub: OsSubnet, ip: str) -> bool:
         return False
 
 
+def _ip_int(value: str) -> int:
+    """The integer of a stored (canonical) address, without ``ipaddress`` objects."""
+    try:
+        return int.from_bytes(socket.inet_pton(socket.AF_INET6 if ":" in value else socket.AF_INET, value), "big")
+    except OSError:
+        return int(ipaddress.ip_address(value))
+
+
 def _take(uow: UnitOfWork, sub: OsSubnet, vnic_id: str, ip: str | None) -> None:
-    used = {int(ipaddress.ip_address(a)) for a in uow.session.scalars(
-        select(OsIpAllocation.ip_address).filter_by(subnet_id=sub.id))}
+    used = {_ip_int(a) for a in uow.session.execute(
+        select(OsIpAllocation.ip_address).filter_by(subnet_id=sub.id)).scalars()}
     if ip is not None:
         addr = _ip(ip, ipaddress.ip_network(sub.cidr), "fixed_ips")
         if int(addr) in used:
@@ -264,13 +273,13 @@ def _take(uow: UnitOfWork, sub: OsSubnet, vnic_id: str, ip: str | None) -> None:
         uow.add(OsIpAllocation(subnet_id=sub.id, ip_address=str(addr), vnic_id=vnic_id))
         return
     for pool in sub.allocation_pools:
-        start, end = int(ipaddress.ip_address(pool["start"])), int(ipaddress.ip_address(pool["end"]))
+        start, end = _ip_int(pool["start"]), _ip_int(pool["end"])
         candidate = start
         while candidate <= end and candidate in used:
             candidate += 1
         if candidate <= end:
-            uow.add(OsIpAllocation(subnet_id=sub.id, ip_address=str(ipaddress.ip_address(candidate)),
-                                   vnic_id=vnic_id))
+            addr_cls = ipaddress.IPv4Address if sub.ip_version == 4 else ipaddress.IPv6Address
+            uow.add(OsIpAllocation(subnet_id=sub.id, ip_address=str(addr_cls(candidate)), vnic_id=vnic_id))
             return
     raise Conflict("IP_EXHAUSTED", f"No more IP addresses available on network {sub.network_id} "
                    f"(subnet {sub.id}).")
@@ -280,7 +289,8 @@ def release(uow: UnitOfWork, vnic_id: str) -> None:
     uow.session.execute(sql_delete(OsIpAllocation).filter_by(vnic_id=vnic_id))
 
 
-def fixed_ips(uow: UnitOfWork, vnic_ids: list[str] | None) -> dict[str, list[dict[str, str]]]:
+def fixed_ips(uow: UnitOfWork, vnic_ids: list[str] | Select[Any] | None) -> dict[str, list[dict[str, str]]]:
+    """Fixed IPs by vNIC id, of the vNICs given (a list or a SELECT of ids), of all when None."""
     query = select(OsIpAllocation.vnic_id, OsIpAllocation.subnet_id, OsIpAllocation.ip_address)
     if vnic_ids is not None:
         query = query.filter(OsIpAllocation.vnic_id.in_(vnic_ids))
