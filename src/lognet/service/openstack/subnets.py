@@ -7,8 +7,8 @@ import socket
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete as sql_delete
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy import delete as sql_delete
 
 from lognet.adapters import orm
 from lognet.adapters.orm_openstack import OsIpAllocation, OsNetwork, OsSubnet
