@@ -172,12 +172,13 @@ def delete_network(uow: UnitOfWork, net: orm.Network) -> None:
     if managed:
         raise Conflict("CANNOT_REMOVE_MANAGEMENT_NETWORK",
                        f"network {net.name} is the management network of cluster(s) {', '.join(managed)}")
-    _check_unused(uow, net, "NETWORK_IN_USE", "cannot be removed")
-    ports = uow.session.scalar(select(func.count()).select_from(orm.Vnic).filter(
-        orm.Vnic.network_id == net.id, orm.Vnic.vm_id.is_(None), orm.Vnic.template_id.is_(None)))
-    if ports:
-        raise Conflict("NETWORK_IN_USE", f"network {net.name} cannot be removed: {ports} unbound port(s) use it",
-                       details={"used_by": [f"{ports} port(s)"]})
+    if uow.session.scalar(select(orm.Vnic.id).filter(orm.Vnic.network_id == net.id).limit(1)) is not None:
+        _check_unused(uow, net, "NETWORK_IN_USE", "cannot be removed")  # the detail only when some vNIC uses it
+        ports = uow.session.scalar(select(func.count()).select_from(orm.Vnic).filter(
+            orm.Vnic.network_id == net.id, orm.Vnic.vm_id.is_(None), orm.Vnic.template_id.is_(None)))
+        if ports:
+            raise Conflict("NETWORK_IN_USE", f"network {net.name} cannot be removed: {ports} unbound port(s) use it",
+                           details={"used_by": [f"{ports} port(s)"]})
     # Hosts keep carrying it as an unmanaged network until someone removes it there.
     for att in uow.session.scalars(select(orm.NetworkAttachment).filter_by(network_id=net.id)):
         uow.session.delete(att)

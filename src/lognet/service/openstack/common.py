@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 
 from lognet.adapters import orm
 from lognet.adapters.orm_openstack import OsNetwork
@@ -14,8 +14,18 @@ from lognet.service.openstack.identity import Context
 from lognet.service.uow import UnitOfWork
 
 
-def ts(value: datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+def ts(value: datetime | str | None) -> str | None:
+    """%Y-%m-%dT%H:%M:%SZ of a datetime, or of a timestamp as SQLite stores it (``raw`` columns of long lists)."""
+    if not value:
+        return None
+    if isinstance(value, str):
+        return f"{value[:10]}T{value[11:19]}Z"
+    return value.isoformat(timespec="seconds")[:19] + "Z"
+
+
+def raw(column: Any) -> Any:
+    """A timestamp column fetched without conversion (SQLite: its text; other drivers convert natively)."""
+    return type_coerce(column, String).label(column.key)
 
 
 def check_keys(kind: str, body: dict[str, Any], allowed: set[str], ignored: frozenset[str] = frozenset()) -> None:

@@ -11,7 +11,7 @@ import secrets
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from lognet.adapters import orm
 from lognet.adapters.orm_openstack import OsNetwork, OsProject, OsSubnet
@@ -20,7 +20,7 @@ from lognet.domain.values import effective_mtu
 from lognet.service import networks as lognet_networks
 from lognet.service.app import Lognet
 from lognet.service.auth import require_admin
-from lognet.service.openstack.common import check_bool, check_keys, check_tags, owner_project, ts, visible_network
+from lognet.service.openstack.common import check_bool, check_keys, check_tags, owner_project, raw, ts, visible_network
 from lognet.service.openstack.identity import Context, admin_project_id
 from lognet.service.uow import UnitOfWork
 
@@ -34,22 +34,11 @@ TYPES = ("vlan", "flat")
 
 
 def view(net: orm.Network, ext: OsNetwork | None, subnets: list[str], admin_pid: str) -> dict[str, Any]:
-    project = ext.project_id if ext else admin_pid
-    up = ext.admin_state_up if ext else True
-    return {
-        "id": net.id, "name": net.name, "description": net.description, "admin_state_up": up,
-        "status": "ACTIVE" if up else "DOWN", "subnets": subnets, "shared": bool(ext and ext.shared),
-        "mtu": effective_mtu(net.mtu), "port_security_enabled": ext.port_security_enabled if ext else True,
-        "router:external": bool(ext and ext.router_external),
-        "provider:network_type": "vlan" if net.vlan is not None else "flat",
-        "provider:physical_network": (ext.physical_network if ext else None) or "physnet1",
-        "provider:segmentation_id": net.vlan, "project_id": project, "tenant_id": project,
-        "tags": list(ext.tags) if ext else [], "revision_number": net.revision,
-        "created_at": ts(net.created_at), "updated_at": ts(net.updated_at),
-        "availability_zone_hints": [], "availability_zones": [], "ipv4_address_scope": None,
-        "ipv6_address_scope": None, "is_default": False, "l2_adjacency": True,
-        "lognet:datacenter": net.datacenter_id, "lognet:vm_network": net.vm_network,
-    }
+    row = (net.id, net.name, net.description, net.mtu, net.vlan, net.revision, net.created_at, net.updated_at,
+           net.datacenter_id, net.vm_network) + ((ext.network_id, ext.project_id, ext.admin_state_up, ext.shared,
+                                                  ext.port_security_enabled, ext.router_external,
+                                                  ext.physical_network, ext.tags) if ext else (None,) * 8)
+    return _row_view(row, subnets, admin_pid)
 
 
 def _provider(body: dict[str, Any], current_vlan: int | None = None) -> dict[str, Any]:
@@ -157,8 +146,7 @@ def delete(app: Lognet, ctx: Context, net_id: str) -> None:
     admin_pid = admin_project_id(app)
     with UnitOfWork(app.db, ctx.actor) as uow:
         net, _ext = visible_network(uow, ctx, net_id, admin_pid, write=True)
-        ports = uow.session.scalar(select(func.count()).select_from(orm.Vnic).filter(orm.Vnic.network_id == net.id))
-        if ports:
+        if uow.session.scalar(select(orm.Vnic.id).filter(orm.Vnic.network_id == net.id).limit(1)) is not None:
             raise Conflict("NETWORK_IN_USE", f"Unable to complete operation on network {net.id}. There are one or "
                            "more ports still in use on the network.")
         lognet_networks.delete_network(uow, net)
@@ -186,7 +174,7 @@ def listing(app: Lognet, ctx: Context, ids: list[str] | None = None) -> list[dic
     """Every network the caller sees (optionally only ``ids``), oldest first."""
     admin_pid = admin_project_id(app)
     with UnitOfWork(app.db, write=False) as uow:
-        query = select(orm.Network, OsNetwork).join(OsNetwork, OsNetwork.network_id == orm.Network.id, isouter=True)
+        query = select(*LIST_COLUMNS).join(OsNetwork, OsNetwork.network_id == orm.Network.id, isouter=True)
         if ids:
             query = query.filter(orm.Network.id.in_(ids))
         if not ctx.is_admin:
@@ -196,5 +184,35 @@ def listing(app: Lognet, ctx: Context, ids: list[str] | None = None) -> list[dic
             query = query.filter(or_(mine, (OsNetwork.shared.is_(True)) &
                                      (orm.Network.datacenter_id == ctx.datacenter_id)))
         rows = uow.session.execute(query.order_by(orm.Network.created_at, orm.Network.id)).all()
-        subnets = _subnet_ids(uow, None if len(rows) > 200 else [r[0].id for r in rows])
-        return [view(net, ext, subnets.get(net.id, []), admin_pid) for net, ext in rows]
+        subnets = _subnet_ids(uow, None if len(rows) > 200 else [r[0] for r in rows])
+        return [_row_view(row, subnets.get(row[0], []), admin_pid) for row in rows]
+
+
+LIST_COLUMNS = (orm.Network.id, orm.Network.name, orm.Network.description, orm.Network.mtu, orm.Network.vlan,
+                orm.Network.revision, raw(orm.Network.created_at), raw(orm.Network.updated_at),
+                orm.Network.datacenter_id, orm.Network.vm_network, OsNetwork.network_id, OsNetwork.project_id,
+                OsNetwork.admin_state_up, OsNetwork.shared, OsNetwork.port_security_enabled,
+                OsNetwork.router_external, OsNetwork.physical_network, OsNetwork.tags)
+
+
+def _row_view(row: Any, subnets: list[str], admin_pid: str) -> dict[str, Any]:
+    """``view`` of a ``LIST_COLUMNS`` row (no ORM objects: lists are long)."""
+    (nid, name, description, mtu, vlan, revision, created, updated, dc_id, vm_network, ext_id, project, up, shared,
+     psec, external, physnet, tags) = row
+    has_ext = ext_id is not None
+    project = project if has_ext else admin_pid
+    up = up if has_ext else True
+    return {
+        "id": nid, "name": name, "description": description, "admin_state_up": up,
+        "status": "ACTIVE" if up else "DOWN", "subnets": subnets, "shared": bool(has_ext and shared),
+        "mtu": effective_mtu(mtu), "port_security_enabled": psec if has_ext else True,
+        "router:external": bool(has_ext and external),
+        "provider:network_type": "vlan" if vlan is not None else "flat",
+        "provider:physical_network": (physnet if has_ext else None) or "physnet1",
+        "provider:segmentation_id": vlan, "project_id": project, "tenant_id": project,
+        "tags": list(tags) if has_ext else [], "revision_number": revision,
+        "created_at": ts(created), "updated_at": ts(updated),
+        "availability_zone_hints": [], "availability_zones": [], "ipv4_address_scope": None,
+        "ipv6_address_scope": None, "is_default": False, "l2_adjacency": True,
+        "lognet:datacenter": dc_id, "lognet:vm_network": vm_network,
+    }

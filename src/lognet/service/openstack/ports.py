@@ -28,6 +28,7 @@ from lognet.service.openstack.common import (
     check_owner,
     check_tags,
     owner_project,
+    raw,
     ts,
     visible_network,
 )
@@ -46,9 +47,9 @@ VNIC_NAME = re.compile(r"^[0-9A-Za-z._-]{1,50}$")
 VM_OWNER = "compute:lognet"
 
 COLUMNS = (orm.Vnic.id, orm.Vnic.name, orm.Vnic.mac, orm.Vnic.network_id, orm.Vnic.linked, orm.Vnic.plugged,
-           orm.Vnic.vm_id, orm.Vnic.created_at, OsPort.project_id, OsPort.name, OsPort.description,
+           orm.Vnic.vm_id, raw(orm.Vnic.created_at), OsPort.project_id, OsPort.name, OsPort.description,
            OsPort.device_id, OsPort.device_owner, OsPort.port_security_enabled, OsPort.tags, OsPort.revision,
-           OsPort.updated_at, orm.Vm.status, orm.Vm.host_id)
+           raw(OsPort.updated_at), orm.Vm.status, orm.Vm.host_id)
 
 
 def _query() -> Any:
