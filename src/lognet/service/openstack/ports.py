@@ -57,12 +57,15 @@ def _query() -> Any:
             .join(orm.Vm, orm.Vm.id == orm.Vnic.vm_id, isouter=True).filter(orm.Vnic.template_id.is_(None)))
 
 
-def _views(uow: UnitOfWork, rows: list[Any], admin_pid: str, ids: Any = None) -> list[dict[str, Any]]:
-    """Port dicts of ``_query`` rows; ``ids`` (a SELECT of their ids) fetches the fixed IPs of a long list."""
+def _views(uow: UnitOfWork, rows: list[Any], admin_pid: str, ids: Any = None,
+           ips: dict[str, list[dict[str, str]]] | None = None) -> list[dict[str, Any]]:
+    """Port dicts of ``_query`` rows; ``ids`` (a SELECT of their ids) fetches the fixed IPs of a long list;
+    ``ips``: the fixed IPs, when known."""
     host_ids = {r[18] for r in rows if r[18] is not None and r[6] is not None}
     hosts = dict(uow.session.execute(select(orm.Host.id, orm.Host.name).filter(orm.Host.id.in_(host_ids))).all()) \
         if host_ids else {}
-    ips = subnets.fixed_ips(uow, ids if ids is not None else [r[0] for r in rows]) if rows else {}
+    if ips is None:
+        ips = subnets.fixed_ips(uow, ids if ids is not None else [r[0] for r in rows]) if rows else {}
     out = []
     for (vid, vname, mac, net_id, linked, plugged, vm_id, created, project, pname, descr, device, owner, psec,
          tags, revision, updated, vm_status, host_id) in rows:
@@ -212,7 +215,8 @@ def _set_linked(app: Lognet, uow: UnitOfWork, nic: orm.Vnic, linked: bool) -> No
         _agent(lambda: app.agents.client(host).update_nic(vm_id, nic.id, spec["linked"], spec["network"]))
 
 
-def _new(app: Lognet, uow: UnitOfWork, ctx: Context, body: dict[str, Any], admin_pid: str) -> tuple[orm.Vnic, OsPort]:
+def _new(app: Lognet, uow: UnitOfWork, ctx: Context, body: dict[str, Any],
+         admin_pid: str) -> tuple[orm.Vnic, OsPort, list[dict[str, str]]]:
     check_keys("port", body, CREATE, IGNORED)
     if not body.get("network_id"):
         raise invalid("BAD_REQUEST", "Invalid input for network_id. Reason: network_id is required.", "network_id")
@@ -231,11 +235,11 @@ def _new(app: Lognet, uow: UnitOfWork, ctx: Context, body: dict[str, Any], admin
                  port_security_enabled=check_bool(body, "port_security_enabled", True))
     uow.add(nic)
     uow.add(ext)
-    subnets.allocate(uow, net.id, nic.id, body.get("fixed_ips"))
+    ips = subnets.allocate(uow, net.id, nic.id, body.get("fixed_ips"))
     uow.event("port.add", nic, f"network {net.name}")
     if body.get("device_id"):
         _set_device(app, uow, nic, ext, body["device_id"])
-    return nic, ext
+    return nic, ext, ips
 
 
 def _row(uow: UnitOfWork, nic: orm.Vnic, ext: OsPort) -> tuple[Any, ...]:
@@ -253,8 +257,8 @@ def create(app: Lognet, ctx: Context, bodies: list[dict[str, Any]]) -> list[dict
     with UnitOfWork(app.db, ctx.actor) as uow:
         made = [_new(app, uow, ctx, body, admin_pid) for body in bodies]
         uow.session.flush()
-        rows = [_row(uow, nic, ext) for nic, ext in made]
-        views = _views(uow, rows, admin_pid)
+        rows = [_row(uow, nic, ext) for nic, ext, _ips in made]
+        views = _views(uow, rows, admin_pid, ips={nic.id: ips for nic, _ext, ips in made})
         uow.commit()
         return views
 

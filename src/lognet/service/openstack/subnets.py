@@ -216,19 +216,19 @@ def listing(app: Lognet, ctx: Context, ids: list[str] | None = None) -> list[dic
 
 
 # -- IP address management ------------------------------------------------------------------------
-def allocate(uow: UnitOfWork, network_id: str, vnic_id: str, fixed_ips: list[dict[str, Any]] | None) -> None:
+def allocate(uow: UnitOfWork, network_id: str, vnic_id: str,
+             fixed_ips: list[dict[str, Any]] | None) -> list[dict[str, str]]:
     """Give the port its fixed IPs: the requested ones, or one address of the network's first IPv4 subnet."""
     subnets = list(uow.session.scalars(select(OsSubnet).filter_by(network_id=network_id)
                                        .order_by(OsSubnet.created_at, OsSubnet.id)))
     if fixed_ips is None:
         auto = [s for s in subnets if s.ip_version == 4][:1] or subnets[:1]
-        for first in auto:
-            _take(uow, first, vnic_id, None)
-        return
+        return [_take(uow, first, vnic_id, None) for first in auto]
     if not isinstance(fixed_ips, list):
         raise _bad("fixed_ips must be a list.", "fixed_ips")
     by_id = {s.id: s for s in subnets}
     sub: OsSubnet | None
+    taken = []
     for item in fixed_ips:
         if not isinstance(item, dict):
             raise _bad("fixed_ips entries are objects.", "fixed_ips")
@@ -244,7 +244,8 @@ def allocate(uow: UnitOfWork, network_id: str, vnic_id: str, fixed_ips: list[dic
             if sub is None:
                 raise invalid("BAD_REQUEST", f"Invalid input for operation: IP address {ip} is not a valid IP for "
                               f"any subnet on network {network_id}.", "fixed_ips")
-        _take(uow, sub, vnic_id, str(ip) if ip else None)
+        taken.append(_take(uow, sub, vnic_id, str(ip) if ip else None))
+    return taken
 
 
 def _contains(sub: OsSubnet, ip: str) -> bool:
@@ -262,7 +263,7 @@ def _ip_int(value: str) -> int:
         return int(ipaddress.ip_address(value))
 
 
-def _take(uow: UnitOfWork, sub: OsSubnet, vnic_id: str, ip: str | None) -> None:
+def _take(uow: UnitOfWork, sub: OsSubnet, vnic_id: str, ip: str | None) -> dict[str, str]:
     used = {_ip_int(a) for a in uow.session.execute(
         select(OsIpAllocation.ip_address).filter_by(subnet_id=sub.id)).scalars()}
     if ip is not None:
@@ -271,7 +272,7 @@ def _take(uow: UnitOfWork, sub: OsSubnet, vnic_id: str, ip: str | None) -> None:
             raise Conflict("IP_IN_USE", f"Unable to complete operation for network {sub.network_id}. The IP address "
                            f"{addr} is in use.")
         uow.add(OsIpAllocation(subnet_id=sub.id, ip_address=str(addr), vnic_id=vnic_id))
-        return
+        return {"subnet_id": sub.id, "ip_address": str(addr)}
     for pool in sub.allocation_pools:
         start, end = _ip_int(pool["start"]), _ip_int(pool["end"])
         candidate = start
@@ -280,7 +281,7 @@ def _take(uow: UnitOfWork, sub: OsSubnet, vnic_id: str, ip: str | None) -> None:
         if candidate <= end:
             addr_cls = ipaddress.IPv4Address if sub.ip_version == 4 else ipaddress.IPv6Address
             uow.add(OsIpAllocation(subnet_id=sub.id, ip_address=str(addr_cls(candidate)), vnic_id=vnic_id))
-            return
+            return {"subnet_id": sub.id, "ip_address": str(addr_cls(candidate))}
     raise Conflict("IP_EXHAUSTED", f"No more IP addresses available on network {sub.network_id} "
                    f"(subnet {sub.id}).")
 
