@@ -22,7 +22,7 @@ class Settings:
     admin_password: str | None = None
     token_ttl_seconds: int = 12 * 3600
     confirm_interval: float = 0.2  # how often the engine confirms connectivity while a setup runs
-    job_workers: int = 8
+    job_workers: int = 32  # host jobs mostly wait on agents: many may run at once
 
 
 class AgentDirectory:
