@@ -24,7 +24,7 @@ from lognet.adapters import orm
 from lognet.adapters.orm_openstack import OsProject, OsTokenScope
 from lognet.domain.errors import AuthenticationFailed, NotFound, invalid
 from lognet.service.app import Lognet
-from lognet.service.auth import _token_hash, authenticate, login
+from lognet.service.auth import authenticate, login, token_hash
 from lognet.service.uow import Actor, UnitOfWork
 
 ADMIN_PROJECT = "admin"
@@ -133,7 +133,7 @@ def _issue(app: Lognet, username: str) -> str:
             raise AuthenticationFailed("INVALID_TOKEN", "the token's user no longer exists")
         token = secrets.token_urlsafe(32)
         expires = datetime.now(UTC) + timedelta(seconds=app.settings.token_ttl_seconds)
-        uow.add(orm.Token(token_hash=_token_hash(token), user_id=user.id, expires_at=expires))
+        uow.add(orm.Token(token_hash=token_hash(token), user_id=user.id, expires_at=expires))
         uow.commit()
     return token
 
@@ -144,7 +144,7 @@ def _scope(app: Lognet, token: str, project: dict[str, Any] | None) -> Context |
     actor = authenticate(app, token)
     with UnitOfWork(app.db, actor) as uow:
         row = ensure_project(uow, actor, project.get("name"), project.get("id"))
-        uow.add(OsTokenScope(token_hash=_token_hash(token), project_id=row.id))
+        uow.add(OsTokenScope(token_hash=token_hash(token), project_id=row.id))
         uow.commit()
     return context(app, token)
 
@@ -153,7 +153,7 @@ def context(app: Lognet, token: str) -> Context:
     """The caller of an OpenStack request from its X-Auth-Token (AuthenticationFailed when invalid)."""
     if not token:
         raise AuthenticationFailed("AUTHENTICATION_REQUIRED", "send X-Auth-Token (a Keystone or lognet token)")
-    key = _token_hash(token)
+    key = token_hash(token)
     now = datetime.now(UTC).timestamp()
     with _lock:
         hit = _scopes.get(key)
@@ -177,7 +177,7 @@ def token_body(app: Lognet, token: str, ctx: Context | None, methods: list[str])
     actor = authenticate(app, token)
     with UnitOfWork(app.db, write=False) as uow:
         user = uow.session.scalar(select(orm.User).filter_by(username=actor.username))
-        row = uow.session.get(orm.Token, _token_hash(token))
+        row = uow.session.get(orm.Token, token_hash(token))
         assert user is not None and row is not None
         expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
         user_id, username = user.id, user.username
@@ -196,7 +196,7 @@ def validate(app: Lognet, token: str) -> dict[str, Any]:
     """GET /v3/auth/tokens: the body of a token (project-scoped when it was)."""
     ctx = context(app, token)
     with UnitOfWork(app.db, write=False) as uow:
-        scoped = uow.session.get(OsTokenScope, _token_hash(token)) is not None
+        scoped = uow.session.get(OsTokenScope, token_hash(token)) is not None
     return token_body(app, token, ctx if scoped or ctx.actor.is_admin else None, ["token"])
 
 

@@ -35,7 +35,7 @@ from lognet.service.openstack.common import (
 from lognet.service.openstack.identity import Context, admin_project_id
 from lognet.service.uow import UnitOfWork
 from lognet.service.vms import vnic_spec
-from lognet.service.vnics import _agent, _check_on_host, _host_of, _network
+from lognet.service.vnics import agent_call, check_on_host, running_host, vm_network
 
 CREATE = {"network_id", "name", "description", "admin_state_up", "mac_address", "fixed_ips", "device_id",
           "device_owner", "project_id", "tenant_id", "binding:host_id", "binding:vnic_type", "binding:profile",
@@ -161,20 +161,20 @@ def _pool_for_network(uow: UnitOfWork, net: orm.Network) -> orm.MacPool:
 
 def _bind(app: Lognet, uow: UnitOfWork, nic: orm.Vnic, vm: orm.Vm, ext: OsPort) -> None:
     """Make the reserved vNIC a vNIC of ``vm`` (Put_Attachment): hot-plugged when the VM runs."""
-    _network(uow, nic.network_id, vm.cluster_id)  # attached to the VM's cluster, a VM network
+    vm_network(uow, nic.network_id, vm.cluster_id)  # attached to the VM's cluster, a VM network
     pool = macs.pool_for_cluster(uow, vm.cluster_id)
     if nic.mac_pool_id != pool.id and nic.mac:
         nic.mac, nic.mac_pool_id = macs.claim(uow, pool, nic.mac, nic.id), pool.id
     nic.name = _vnic_name(uow, ext.name, nic.id, vm.id)
     nic.vm_id, nic.plugged = vm.id, True
     ext.device_id = ""
-    host = _host_of(uow, vm)
+    host = running_host(uow, vm)
     if host is not None:
         net = uow.session.get(orm.Network, nic.network_id)
-        _check_on_host(host, net)
+        check_on_host(host, net)
         uow.session.flush()
         spec = vnic_spec(uow, nic)
-        _agent(lambda: app.agents.client(host).hotplug(vm.id, spec))
+        agent_call(lambda: app.agents.client(host).hotplug(vm.id, spec))
     uow.event("port.bind", nic, f"VM {vm.name}")
 
 
@@ -183,10 +183,10 @@ def _unbind(app: Lognet, uow: UnitOfWork, nic: orm.Vnic) -> None:
     vm = uow.session.get(orm.Vm, nic.vm_id) if nic.vm_id else None
     if vm is None:
         return
-    host = _host_of(uow, vm)
+    host = running_host(uow, vm)
     if host is not None and nic.plugged:
         vm_id, nic_id = vm.id, nic.id
-        _agent(lambda: app.agents.client(host).unplug(vm_id, nic_id))
+        agent_call(lambda: app.agents.client(host).unplug(vm_id, nic_id))
     nic.vm_id, nic.plugged = None, False
     uow.event("port.unbind", nic, f"VM {vm.name}")
 
@@ -208,11 +208,11 @@ def _set_linked(app: Lognet, uow: UnitOfWork, nic: orm.Vnic, linked: bool) -> No
         return
     nic.linked = linked
     vm = uow.session.get(orm.Vm, nic.vm_id) if nic.vm_id else None
-    host = _host_of(uow, vm) if vm is not None else None
+    host = running_host(uow, vm) if vm is not None else None
     if vm is not None and host is not None and nic.plugged:
         spec = vnic_spec(uow, nic)
         vm_id = vm.id
-        _agent(lambda: app.agents.client(host).update_nic(vm_id, nic.id, spec["linked"], spec["network"]))
+        agent_call(lambda: app.agents.client(host).update_nic(vm_id, nic.id, spec["linked"], spec["network"]))
 
 
 def _new(app: Lognet, uow: UnitOfWork, ctx: Context, body: dict[str, Any],
@@ -299,7 +299,7 @@ def update(app: Lognet, ctx: Context, port_id: str, body: dict[str, Any]) -> dic
             ext.tags = check_tags(body)
         if body.get("mac_address") not in (None, nic.mac):
             vm = uow.session.get(orm.Vm, nic.vm_id) if nic.vm_id else None
-            if vm is not None and nic.plugged and _host_of(uow, vm) is not None:
+            if vm is not None and nic.plugged and running_host(uow, vm) is not None:
                 raise Conflict("VNIC_PLUGGED", f"Port {nic.id} is plugged into running VM {vm.name}; unbind it to "
                                "change its MAC address")
             pool = uow.get(orm.MacPool, nic.mac_pool_id, "mac_pool", for_update=True)
