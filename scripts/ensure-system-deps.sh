@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the services the suite needs are here: PostgreSQL (127.0.0.1:5432, trust auth) and, when we are
-# root, Open vSwitch for the lab tests. Installs from Debian packages only when something is missing.
+# root, Open vSwitch for the lab tests and Chromium for the browser tests. Installs from Debian packages only when something is missing.
 set -uo pipefail
 apt_updated=""
 apt_install() {
@@ -30,6 +30,8 @@ if [ "$(id -u)" = 0 ]; then
   command -v ovs-vswitchd >/dev/null 2>&1 || apt_install openvswitch-switch || true
   command -v ping >/dev/null 2>&1 || apt_install iputils-ping || true
   command -v ethtool >/dev/null 2>&1 || apt_install ethtool || true
+  # the web console's browser tests drive Debian's Chromium through Playwright
+  [ -x /usr/bin/chromium ] || apt_install chromium || true
   command -v ovs-vswitchd >/dev/null 2>&1 && echo "openvswitch: $(ovs-vswitchd --version | head -n1)"
 fi
 exit 0

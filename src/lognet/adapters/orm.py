@@ -207,3 +207,5 @@ class Event(Base):
     object_name: Mapped[str] = mapped_column(String(256), default="")
     result: Mapped[str] = mapped_column(String(16), default="success")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+from lognet.adapters import orm_openstack as _orm_openstack  # noqa: E402,F401  (OpenStack tables, migration 0002)

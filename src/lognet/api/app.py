@@ -62,10 +62,13 @@ def create_app(engine: Lognet | None = None, start: bool = True) -> FastAPI:
 def _mount_extras(app: FastAPI) -> None:
     """Optional front ends (web console, OpenStack compatibility) mount themselves when present."""
     try:
-        from lognet.web import mount as mount_web  # type: ignore[attr-defined]
+        from lognet.web import mount as mount_web
     except ImportError:
         @app.get("/", include_in_schema=False)
         def root() -> RedirectResponse:
             return RedirectResponse("/api/docs")
     else:
         mount_web(app)
+    from lognet.api.openstack import mount as mount_openstack
+
+    mount_openstack(app)

@@ -22,7 +22,7 @@ class Settings:
     admin_password: str | None = None
     token_ttl_seconds: int = 12 * 3600
     confirm_interval: float = 0.2  # how often the engine confirms connectivity while a setup runs
-    job_workers: int = 8
+    job_workers: int = 32  # host jobs mostly wait on agents: many may run at once
 
 
 class AgentDirectory:
@@ -30,12 +30,21 @@ class AgentDirectory:
 
     def __init__(self) -> None:
         self._simulated: dict[str, SimulatedHost] = {}
+        self._http: dict[str, tuple[tuple[str, str], HttpAgentClient]] = {}
         self._lock = threading.Lock()
 
     def client(self, host: orm.Host) -> AgentClient:
         if host.simulated is not None:
             return self.simulated(host)
-        return HttpAgentClient(host.agent_url or "", host.secret)
+        key = (host.agent_url or "", host.secret)
+        with self._lock:  # one pooled HTTP client per host, renewed when its address or secret changes
+            cached = self._http.get(host.id)
+            if cached is None or cached[0] != key:
+                if cached is not None:
+                    cached[1].close()
+                cached = (key, HttpAgentClient(*key))
+                self._http[host.id] = cached
+            return cached[1]
 
     def simulated(self, host: orm.Host) -> SimulatedHost:
         with self._lock:
@@ -53,6 +62,9 @@ class AgentDirectory:
     def forget(self, host_id: str) -> None:
         with self._lock:
             self._simulated.pop(host_id, None)
+            cached = self._http.pop(host_id, None)
+        if cached is not None:
+            cached[1].close()
 
 
 @dataclass

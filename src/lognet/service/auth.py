@@ -35,7 +35,8 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate.hex(), digest)
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """How tokens are stored: only their SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -51,14 +52,14 @@ def login(app: Lognet, username: str, password: str) -> dict[str, Any]:
             raise AuthenticationFailed("INVALID_CREDENTIALS", "wrong username or password")
         token = secrets.token_urlsafe(32)
         expires = datetime.now(UTC) + timedelta(seconds=app.settings.token_ttl_seconds)
-        uow.add(orm.Token(token_hash=_token_hash(token), user_id=user.id, expires_at=expires))
+        uow.add(orm.Token(token_hash=token_hash(token), user_id=user.id, expires_at=expires))
         uow.commit()
         return {"token": token, "expires_at": expires.isoformat(), "username": user.username, "role": user.role}
 
 
 def authenticate(app: Lognet, token: str) -> Actor:
     """The actor a bearer token belongs to; AuthenticationFailed when unknown or expired."""
-    key = _token_hash(token)
+    key = token_hash(token)
     now = datetime.now(UTC)
     with _cache_lock:
         hit = _cache.get(key)

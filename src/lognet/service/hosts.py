@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from lognet.adapters import orm
 from lognet.domain.errors import Busy, Conflict, HostFailure, invalid
 from lognet.domain.values import check_name
-from lognet.service import jobs
+from lognet.service import jobs, views
 from lognet.service.app import Lognet
 from lognet.service.auth import require_admin
 from lognet.service.hostfacts import compliance_status, desired_config, network_infos, sync_report
@@ -27,7 +27,7 @@ def host_view(host: orm.Host, out_of_sync: bool = False) -> dict[str, Any]:
             "agent_url": host.agent_url, "simulated": host.simulated is not None,
             "backend": reported.get("backend"), "config_dirty": host.config_dirty, "out_of_sync": out_of_sync,
             "busy_job": host.busy_job_id, "nic_count": len(reported.get("nics", [])),
-            "refreshed_at": host.refreshed_at.isoformat() if host.refreshed_at else None}
+            "refreshed_at": views.timestamp(host.refreshed_at)}
 
 
 def agent_error(exc: AgentError) -> HostFailure | Conflict:

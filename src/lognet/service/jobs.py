@@ -57,6 +57,7 @@ def run_job(app: Lognet, job_id: str, actor: Actor, work: Callable[[JobRecorder]
             on_finish: Callable[[], None] | None = None) -> None:
     """Run ``work`` in the job pool; its return value becomes the result, a LognetError the job's error."""
     done = app.job_done.setdefault(job_id, threading.Event())
+    _forget_old(app)
 
     def body() -> None:
         rec = JobRecorder(app, job_id, actor)
@@ -74,6 +75,18 @@ def run_job(app: Lognet, job_id: str, actor: Actor, work: Callable[[JobRecorder]
             done.set()
 
     app.executor.submit(body)
+
+
+MAX_TRACKED_JOBS = 10_000
+
+
+def _forget_old(app: Lognet) -> None:
+    """Keep the in-memory completion events bounded; waiters of older jobs fall back to polling."""
+    while len(app.job_done) > MAX_TRACKED_JOBS:
+        oldest = next(iter(app.job_done))
+        if not app.job_done[oldest].is_set():
+            break
+        app.job_done.pop(oldest, None)
 
 
 def _finish(app: Lognet, job_id: str, actor: Actor, status: str, **values: Any) -> None:

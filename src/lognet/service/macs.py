@@ -17,6 +17,11 @@ _BATCH = 256
 
 
 def pool_for_cluster(uow: UnitOfWork, cluster_id: str) -> orm.MacPool:
+    """The cluster's MAC pool, locked (one query when ``cluster_id`` is an id)."""
+    pool = uow.session.scalar(select(orm.MacPool).join(orm.Cluster, orm.Cluster.mac_pool_id == orm.MacPool.id)
+                              .filter(orm.Cluster.id == cluster_id).with_for_update(of=orm.MacPool))
+    if pool is not None:
+        return pool
     cluster = uow.get(orm.Cluster, cluster_id, "cluster")
     return uow.get(orm.MacPool, cluster.mac_pool_id, "mac_pool", for_update=True)
 

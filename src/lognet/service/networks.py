@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lognet.adapters import orm
 from lognet.domain.errors import Conflict, FieldError, invalid
@@ -23,7 +23,8 @@ def _check_flags(vm_network: bool, stp: bool) -> None:
 
 
 def _check_name_free(uow: UnitOfWork, dc_id: str, name: str, exclude: str | None = None) -> None:
-    for other in uow.session.scalars(select(orm.Network).filter_by(datacenter_id=dc_id)):
+    for other in uow.session.scalars(select(orm.Network).filter(
+            orm.Network.datacenter_id == dc_id, (orm.Network.name == name) | (orm.Network.host_name == name))):
         if other.id == exclude:
             continue
         if other.name == name:
@@ -37,22 +38,28 @@ def _check_name_free(uow: UnitOfWork, dc_id: str, name: str, exclude: str | None
 def add_network(app: Lognet, actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
     """Create a logical network in a data center (default: "Default")."""
     require_admin(actor)
-    vm_network = bool(body.get("vm_network", True))
-    stp = bool(body.get("stp", False))
     with UnitOfWork(app.db, actor) as uow:
         dc = uow.get(orm.DataCenter, body.get("datacenter") or "Default", "datacenter")
-        _check_flags(vm_network, stp)
-        name = check_network_name(body.get("name"))
-        _check_name_free(uow, dc.id, name)
-        net = orm.Network(datacenter_id=dc.id, name=name, description=check_description(body.get("description")),
-                          vlan=check_vlan(body.get("vlan")), mtu=check_mtu(body.get("mtu")),
-                          vm_network=vm_network, stp=stp)
-        net.id = orm.new_id()
-        net.host_name = host_name_for(name, net.id)
-        uow.add(net)
-        uow.event("network.add", net)
+        net = new_network(uow, dc.id, body)
         uow.commit()
         return views.network(net)
+
+
+def new_network(uow: UnitOfWork, dc_id: str, body: dict[str, Any]) -> orm.Network:
+    """Validate and add a network row in the caller's unit of work (not committed)."""
+    vm_network = bool(body.get("vm_network", True))
+    stp = bool(body.get("stp", False))
+    _check_flags(vm_network, stp)
+    name = check_network_name(body.get("name"))
+    _check_name_free(uow, dc_id, name)
+    net = orm.Network(datacenter_id=dc_id, name=name, description=check_description(body.get("description")),
+                      vlan=check_vlan(body.get("vlan")), mtu=check_mtu(body.get("mtu")),
+                      vm_network=vm_network, stp=stp, revision=1)
+    net.id = orm.new_id()
+    net.host_name = host_name_for(name, net.id)
+    uow.add(net)
+    uow.event("network.add", net)
+    return net
 
 
 def update_network(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -60,36 +67,14 @@ def update_network(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) ->
     require_admin(actor)
     with UnitOfWork(app.db, actor) as uow:
         net = uow.get(orm.Network, ref, "network", for_update=True)
-        if body.get("datacenter") not in (None, net.datacenter_id):
-            dc = uow.get(orm.DataCenter, body["datacenter"], "datacenter")
-            if dc.id != net.datacenter_id:
-                raise invalid("DATACENTER_CANNOT_CHANGE", "a network cannot move to another data center",
-                              "datacenter")
-        vm_network = bool(body.get("vm_network", net.vm_network))
-        stp = bool(body.get("stp", net.stp))
-        _check_flags(vm_network, stp)
-        name = check_network_name(body["name"]) if "name" in body else net.name
-        vlan = check_vlan(body["vlan"]) if "vlan" in body else net.vlan
-        mtu = check_mtu(body["mtu"]) if "mtu" in body else net.mtu
-        if name != net.name:
-            _check_name_free(uow, net.datacenter_id, name, net.id)
-            _check_rename(uow, net)
-        if net.vm_network and not vm_network:
-            _check_unused(uow, net, "NETWORK_IN_USE", "cannot stop being a VM network")
-        host_visible = (net.vlan, net.mtu, net.vm_network) != (vlan, mtu, vm_network)
-        net.name, net.vlan, net.mtu, net.vm_network, net.stp = name, vlan, mtu, vm_network, stp
-        if "description" in body:
-            net.description = check_description(body["description"])
-        net.host_name = host_name_for(name, net.id)
-        net.revision += 1
-        uow.event("network.update", net)
+        host_visible = change_network(uow, net, body)
         uow.commit()
         view = views.network(net)
-    view["host_jobs"] = _propagate(app, actor, net.id) if host_visible else []
+    view["host_jobs"] = propagate(app, actor, net.id) if host_visible else []
     return view
 
 
-def _propagate(app: Lognet, actor: Actor, network_id: str) -> list[str]:
+def propagate(app: Lognet, actor: Actor, network_id: str) -> list[str]:
     """Push a changed network to every host carrying it (sync + commit, one job per host), as oVirt does."""
     from lognet.domain.errors import LognetError
     from lognet.service.setup import sync_all
@@ -106,6 +91,37 @@ def _propagate(app: Lognet, actor: Actor, network_id: str) -> list[str]:
                 uow.event("network.propagate", host, f"{exc.code}: {exc.message}", result="failure")
                 uow.commit()
     return jobs
+
+
+def change_network(uow: UnitOfWork, net: orm.Network, body: dict[str, Any]) -> bool:
+    """Apply ``body`` to a network row in the caller's unit of work (not committed).
+
+    Returns whether hosts see the change (VLAN, MTU or VM-network flag): then call :func:`propagate`
+    after the commit."""
+    if body.get("datacenter") not in (None, net.datacenter_id):
+        dc = uow.get(orm.DataCenter, body["datacenter"], "datacenter")
+        if dc.id != net.datacenter_id:
+            raise invalid("DATACENTER_CANNOT_CHANGE", "a network cannot move to another data center",
+                          "datacenter")
+    vm_network = bool(body.get("vm_network", net.vm_network))
+    stp = bool(body.get("stp", net.stp))
+    _check_flags(vm_network, stp)
+    name = check_network_name(body["name"]) if "name" in body else net.name
+    vlan = check_vlan(body["vlan"]) if "vlan" in body else net.vlan
+    mtu = check_mtu(body["mtu"]) if "mtu" in body else net.mtu
+    if name != net.name:
+        _check_name_free(uow, net.datacenter_id, name, net.id)
+        _check_rename(uow, net)
+    if net.vm_network and not vm_network:
+        _check_unused(uow, net, "NETWORK_IN_USE", "cannot stop being a VM network")
+    host_visible = (net.vlan, net.mtu, net.vm_network) != (vlan, mtu, vm_network)
+    net.name, net.vlan, net.mtu, net.vm_network, net.stp = name, vlan, mtu, vm_network, stp
+    if "description" in body:
+        net.description = check_description(body["description"])
+    net.host_name = host_name_for(name, net.id)
+    net.revision += 1
+    uow.event("network.update", net)
+    return host_visible
 
 
 def _check_rename(uow: UnitOfWork, net: orm.Network) -> None:
@@ -144,19 +160,30 @@ def remove_network(app: Lognet, actor: Actor, ref: str) -> None:
     require_admin(actor)
     with UnitOfWork(app.db, actor) as uow:
         net = uow.get(orm.Network, ref, "network", for_update=True)
-        managed = uow.session.scalars(select(orm.Cluster.name).join(
-            orm.NetworkCluster, orm.NetworkCluster.cluster_id == orm.Cluster.id).filter(
-            orm.NetworkCluster.network_id == net.id, orm.NetworkCluster.management.is_(True))).all()
-        if managed:
-            raise Conflict("CANNOT_REMOVE_MANAGEMENT_NETWORK",
-                           f"network {net.name} is the management network of cluster(s) {', '.join(managed)}")
-        _check_unused(uow, net, "NETWORK_IN_USE", "cannot be removed")
-        # Hosts keep carrying it as an unmanaged network until someone removes it there.
-        for att in uow.session.scalars(select(orm.NetworkAttachment).filter_by(network_id=net.id)):
-            uow.session.delete(att)
-        uow.session.delete(net)
-        uow.event("network.remove", net)
+        delete_network(uow, net)
         uow.commit()
+
+
+def delete_network(uow: UnitOfWork, net: orm.Network) -> None:
+    """The removal rules and the deletion, in the caller's unit of work (not committed)."""
+    managed = uow.session.scalars(select(orm.Cluster.name).join(
+        orm.NetworkCluster, orm.NetworkCluster.cluster_id == orm.Cluster.id).filter(
+        orm.NetworkCluster.network_id == net.id, orm.NetworkCluster.management.is_(True))).all()
+    if managed:
+        raise Conflict("CANNOT_REMOVE_MANAGEMENT_NETWORK",
+                       f"network {net.name} is the management network of cluster(s) {', '.join(managed)}")
+    if uow.session.scalar(select(orm.Vnic.id).filter(orm.Vnic.network_id == net.id).limit(1)) is not None:
+        _check_unused(uow, net, "NETWORK_IN_USE", "cannot be removed")  # the detail only when some vNIC uses it
+        ports = uow.session.scalar(select(func.count()).select_from(orm.Vnic).filter(
+            orm.Vnic.network_id == net.id, orm.Vnic.vm_id.is_(None), orm.Vnic.template_id.is_(None)))
+        if ports:
+            raise Conflict("NETWORK_IN_USE", f"network {net.name} cannot be removed: {ports} unbound port(s) use it",
+                           details={"used_by": [f"{ports} port(s)"]})
+    # Hosts keep carrying it as an unmanaged network until someone removes it there.
+    for att in uow.session.scalars(select(orm.NetworkAttachment).filter_by(network_id=net.id)):
+        uow.session.delete(att)
+    uow.session.delete(net)
+    uow.event("network.remove", net)
 
 
 # -- cluster attachment ---------------------------------------------------------------------------

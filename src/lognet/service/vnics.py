@@ -30,7 +30,8 @@ def check_network_in_cluster(uow: UnitOfWork, net_ref: str, cluster_id: str) -> 
     return net
 
 
-def _network(uow: UnitOfWork, ref: object, cluster_id: str) -> orm.Network | None:
+def vm_network(uow: UnitOfWork, ref: object, cluster_id: str) -> orm.Network | None:
+    """The network a vNIC may use (attached to the cluster, a VM network), or None for no network."""
     if ref in (None, ""):
         return None
     net = check_network_in_cluster(uow, str(ref), cluster_id)
@@ -87,7 +88,7 @@ def add_template_vnic(app: Lognet, actor: Actor, ref: str, body: dict[str, Any])
         tpl, owner = _owner(uow, "template", ref)
         name = check_vnic_name(body.get("name"))
         _check_name_free(uow, owner, name)
-        net = _network(uow, body.get("network"), tpl.cluster_id)
+        net = vm_network(uow, body.get("network"), tpl.cluster_id)
         nic = orm.Vnic(template_id=tpl.id, name=name, interface=check_interface(body.get("interface")),
                        network_id=net.id if net else None, linked=bool(body.get("linked", True)),
                        plugged=bool(body.get("plugged", True)))
@@ -109,7 +110,7 @@ def update_template_vnic(app: Lognet, actor: Actor, ref: str, nic_ref: str, body
         if "interface" in body:
             nic.interface = check_interface(body["interface"])
         if "network" in body:
-            net = _network(uow, body["network"], tpl.cluster_id)
+            net = vm_network(uow, body["network"], tpl.cluster_id)
             nic.network_id = net.id if net else None
         for flag in ("linked", "plugged"):
             if body.get(flag) is not None:
@@ -130,11 +131,13 @@ def remove_template_vnic(app: Lognet, actor: Actor, ref: str, nic_ref: str) -> N
 
 
 # -- VMs ------------------------------------------------------------------------------------------
-def _host_of(uow: UnitOfWork, vm: orm.Vm) -> orm.Host | None:
+def running_host(uow: UnitOfWork, vm: orm.Vm) -> orm.Host | None:
+    """The host the VM runs on, or None when it is down."""
     return uow.session.get(orm.Host, vm.host_id) if vm.status == "up" and vm.host_id else None
 
 
-def _check_on_host(host: orm.Host, net: orm.Network | None) -> None:
+def check_on_host(host: orm.Host, net: orm.Network | None) -> None:
+    """Hot plug needs the vNIC's network on the VM's host (NETWORK_NOT_ON_HOST)."""
     if net is not None and net.host_name not in (host.reported or {}).get("networks", {}):
         raise Conflict("NETWORK_NOT_ON_HOST", f"network {net.name} is not on host {host.name}, where the VM runs",
                        [FieldError("network", "not on the VM's host")])
@@ -149,25 +152,26 @@ def add_vm_vnic(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> di
         name = check_vnic_name(body.get("name"))
         _check_name_free(uow, owner, name)
         interface = check_interface(body.get("interface"))
-        net = _network(uow, body.get("network"), vm.cluster_id)
+        net = vm_network(uow, body.get("network"), vm.cluster_id)
         given = normalize_mac(body["mac"]) if body.get("mac") else None
         plugged = bool(body.get("plugged", True))
-        host = _host_of(uow, vm)
+        host = running_host(uow, vm)
         if host is not None and plugged:
-            _check_on_host(host, net)
+            check_on_host(host, net)
         pool = macs.pool_for_cluster(uow, vm.cluster_id)
         mac = macs.claim(uow, pool, given) if given else macs.allocate(uow, pool)
         nic = orm.Vnic(id=orm.new_id(), vm_id=vm.id, name=name, interface=interface, network_id=net.id if net else None,
                        linked=bool(body.get("linked", True)), plugged=plugged, mac=mac, mac_pool_id=pool.id)
         uow.add(nic)
         if host is not None and plugged:
-            _agent(lambda: app.agents.client(host).hotplug(vm.id, vnic_spec(uow, nic)))
+            agent_call(lambda: app.agents.client(host).hotplug(vm.id, vnic_spec(uow, nic)))
         uow.event("vm.nic.add", nic, f"VM {vm.name}")
         uow.commit()
         return _view(uow, nic)
 
 
-def _agent(call: Any) -> None:
+def agent_call(call: Any) -> None:
+    """Run a call to a host agent, turning its errors into lognet errors."""
     try:
         call()
     except AgentError as exc:
@@ -184,7 +188,7 @@ def update_vm_vnic(app: Lognet, actor: Actor, ref: str, nic_ref: str, body: dict
         vm, owner = _owner(uow, "vm", ref)
         assert isinstance(vm, orm.Vm)
         nic = _find(uow, owner, nic_ref)
-        host = _host_of(uow, vm)
+        host = running_host(uow, vm)
         was_plugged, old_net, old_linked = nic.plugged, nic.network_id, nic.linked
         _edit_fields(uow, vm, nic, body, live=host is not None and was_plugged)
         if host is not None:
@@ -214,7 +218,7 @@ def _edit_fields(uow: UnitOfWork, vm: orm.Vm, nic: orm.Vnic, body: dict[str, Any
             pool = macs.pool_for_cluster(uow, vm.cluster_id)
             nic.mac, nic.mac_pool_id = macs.claim(uow, pool, mac, nic.id), pool.id
     if "network" in body:
-        net = _network(uow, body["network"], vm.cluster_id)
+        net = vm_network(uow, body["network"], vm.cluster_id)
         nic.network_id = net.id if net else None
     for flag in ("linked", "plugged"):
         if body.get(flag) is not None:
@@ -226,14 +230,14 @@ def _apply_live(app: Lognet, uow: UnitOfWork, host: orm.Host, vm: orm.Vm, nic: o
     client = app.agents.client(host)
     net = uow.session.get(orm.Network, nic.network_id) if nic.network_id else None
     if nic.plugged and not was_plugged:
-        _check_on_host(host, net)
-        _agent(lambda: client.hotplug(vm.id, vnic_spec(uow, nic)))
+        check_on_host(host, net)
+        agent_call(lambda: client.hotplug(vm.id, vnic_spec(uow, nic)))
     elif was_plugged and not nic.plugged:
-        _agent(lambda: client.unplug(vm.id, nic.id))
+        agent_call(lambda: client.unplug(vm.id, nic.id))
     elif nic.plugged and (nic.network_id != old_net or nic.linked != old_linked):
-        _check_on_host(host, net)
+        check_on_host(host, net)
         spec = vnic_spec(uow, nic)
-        _agent(lambda: client.update_nic(vm.id, nic.id, spec["linked"], spec["network"]))
+        agent_call(lambda: client.update_nic(vm.id, nic.id, spec["linked"], spec["network"]))
 
 
 def remove_vm_vnic(app: Lognet, actor: Actor, ref: str, nic_ref: str) -> None:
