@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,8 +19,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 # Screenshots go to the documentation only when asked (LOGNET_SCREENSHOTS=1), so test runs leave the tree clean.
 DOC_SHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots")
-SHOTS = DOC_SHOTS if os.environ.get("LOGNET_SCREENSHOTS") == "1" else os.path.join(
-    os.environ.get("TMPDIR", "/tmp"), f"lognet-shots-{os.getpid()}")
+if os.environ.get("LOGNET_SCREENSHOTS") == "1":
+    SHOTS = DOC_SHOTS
+else:
+    SHOTS = tempfile.mkdtemp(prefix="lognet-shots-")
+    atexit.register(shutil.rmtree, SHOTS, True)
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not os.path.exists(CHROMIUM):
