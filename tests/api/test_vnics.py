@@ -175,3 +175,17 @@ def test_vms_a_rebooted_host_no_longer_runs_are_down_after_refresh(api):
     assert after["status"] == "down" and after["host"] is None
     events = api.get("/events", params={"object_id": machine["id"], "action": "vm.down"}).json()["results"]
     assert events and h["name"] in events[0]["detail"]
+
+
+def test_a_failed_host_call_undoes_the_committed_change(api):
+    h, net, machine = running_vm(api)
+    # The host reboots behind the engine's back: its VMs are gone, its report not yet refreshed.
+    api.patch(f"/hosts/{h['id']}", json={"simulated": {"reboot": True}})
+    nics = f"/vms/{machine['id']}/nics"
+    error(unchanged(api, [nics], lambda: api.post(nics, json={"name": "nic2", "network": net["name"]})), 409,
+          "VM_NOT_RUNNING")
+    error(unchanged(api, [nics], lambda: api.patch(f"{nics}/nic1", json={"linked": False})), 409, "VM_NOT_RUNNING")
+    assert api.post(f"/vms/{machine['id']}/stop").json()["status"] == "down"  # gone already: fine
+    # Starting fails on the host (the uncommitted network is gone after the reboot): the VM stays down.
+    error(api.post(f"/vms/{machine['id']}/start", json={"host": h["id"]}), 409, "NETWORK_NOT_ON_HOST")
+    assert api.get(f"/vms/{machine['id']}").json()["status"] == "down"

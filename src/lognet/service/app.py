@@ -77,10 +77,17 @@ class Lognet:
     executor: ThreadPoolExecutor = field(init=False)
     job_done: dict[str, threading.Event] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    _vm_locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _vm_locks_guard: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.db = Database(self.settings.database_url)
         self.executor = ThreadPoolExecutor(self.settings.job_workers, thread_name_prefix="lognet-job")
+
+    def vm_lock(self, vm_id: str) -> threading.Lock:
+        """The lock that serialises commands on one VM's devices, host calls included (oVirt's VM-devices lock)."""
+        with self._vm_locks_guard:
+            return self._vm_locks.setdefault(vm_id, threading.Lock())
 
     def start(self) -> str | None:
         """Migrate the schema and create the defaults; returns a generated admin password, if any."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,6 +46,8 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
         self.actor = actor
         self.write = write and db.is_sqlite
         self.session: Session = db.session()
+        self._after: list[tuple[Callable[[], Any], Callable[[UnitOfWork], None]]] = []
+        self._committed = False
 
     def __enter__(self) -> UnitOfWork:
         if self.write:
@@ -58,9 +62,32 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
         finally:
             if self.write:
                 self.db.write_lock.release()
+        if exc_type is None and self._committed:
+            self._run_after_commit()
 
     def commit(self) -> None:
         self.session.commit()
+        self._committed = True
+
+    def after_commit(self, action: Callable[[], Any], undo: Callable[[UnitOfWork], None]) -> None:
+        """Run ``action`` (a call to a host) once the transaction is committed and the database is free.
+
+        Hosts are slow and may not answer: no transaction stays open (and, on SQLite, no write lock is held)
+        while we wait for one. If ``action`` fails, ``undo`` reverts the committed change in a new unit of
+        work and the action's error propagates — oVirt releases a MAC the same way when a hot plug fails.
+        """
+        self._after.append((action, undo))
+
+    def _run_after_commit(self) -> None:
+        for index, (action, _undo) in enumerate(self._after):
+            try:
+                action()
+            except BaseException:
+                for _action, undo in reversed(self._after[index:]):  # the failed one and those not tried
+                    with UnitOfWork(self.db, self.actor) as uow:
+                        undo(uow)
+                        uow.commit()
+                raise
 
     def add(self, obj: orm.Base) -> None:
         self.session.add(obj)
@@ -92,3 +119,22 @@ def lookup(session: Session, model: type[M], ref: object, kind: str, *, for_upda
     if row is None:
         raise not_found(kind, ref)
     return row
+
+
+def row_state(row: orm.Base) -> dict[str, Any]:
+    """The column values of a row, to put back later with :func:`restore_row`."""
+    return {attr.key: getattr(row, attr.key) for attr in sa_inspect(row).mapper.column_attrs}
+
+
+def restore_row(uow: UnitOfWork, model: type[M], key: Any, state: dict[str, Any] | None) -> None:
+    """Put a row back as ``state`` says (``None``: the row did not exist, so it goes)."""
+    row = uow.session.get(model, key)
+    if state is None:
+        if row is not None:
+            uow.session.delete(row)
+        return
+    if row is None:
+        uow.session.add(model(**state))
+        return
+    for name, value in state.items():
+        setattr(row, name, value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -14,8 +16,8 @@ from lognet.service import macs, views
 from lognet.service.app import Lognet
 from lognet.service.auth import require_admin
 from lognet.service.hosts import agent_error
-from lognet.service.ports import AgentError
-from lognet.service.uow import Actor, UnitOfWork
+from lognet.service.ports import AgentClient, AgentError
+from lognet.service.uow import Actor, UnitOfWork, restore_row, row_state
 
 
 def _unique_name(uow: UnitOfWork, model: type[orm.Template] | type[orm.Vm], name: str, code: str,
@@ -155,7 +157,7 @@ def _pick_host(uow: UnitOfWork, vm: orm.Vm, needed: set[str], host_ref: str | No
 def start_vm(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> dict[str, Any]:
     """Start a VM on a host carrying the networks of its plugged vNICs (the given one, or the first fit)."""
     require_admin(actor)
-    with UnitOfWork(app.db, actor) as uow:
+    with app.vm_lock(_vm_id(app, ref)), UnitOfWork(app.db, actor) as uow:
         vm = uow.get(orm.Vm, ref, "vm", for_update=True)
         if vm.status != "down":
             raise Conflict("VM_ALREADY_UP", f"VM {vm.name} is already running")
@@ -164,11 +166,10 @@ def start_vm(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> dict[
         specs = [vnic_spec(uow, nic) for nic in plugged]
         _check_vm_networks(uow, vm, plugged)
         host = _pick_host(uow, vm, {s["network"] for s in specs if s["network"]}, body.get("host"))
-        try:
-            app.agents.client(host).vm_start(vm.id, vm.name, specs)
-        except AgentError as exc:
-            raise agent_error(exc) from None
+        before = row_state(vm)
         vm.status, vm.host_id = "up", host.id
+        uow.after_commit(partial(_on_host, app.agents.client(host).vm_start, vm.id, vm.name, specs),
+                         undo=partial(_put_back, vm.id, before))
         uow.event("vm.start", vm, f"on host {host.name}")
         uow.commit()
         return views.vm(vm)
@@ -186,19 +187,40 @@ def _check_vm_networks(uow: UnitOfWork, vm: orm.Vm, nics: list[orm.Vnic]) -> Non
 
 def stop_vm(app: Lognet, actor: Actor, ref: str) -> dict[str, Any]:
     require_admin(actor)
-    with UnitOfWork(app.db, actor) as uow:
+    with app.vm_lock(_vm_id(app, ref)), UnitOfWork(app.db, actor) as uow:
         vm = uow.get(orm.Vm, ref, "vm", for_update=True)
         if vm.status == "down":
             raise Conflict("VM_ALREADY_DOWN", f"VM {vm.name} is not running")
         host = uow.session.get(orm.Host, vm.host_id) if vm.host_id else None
         if host is not None:
-            try:
-                app.agents.client(host).vm_stop(vm.id)
-            except AgentError as exc:
-                if exc.code != "VM_NOT_RUNNING":
-                    raise agent_error(exc) from None
+            uow.after_commit(partial(_stop_on_host, app.agents.client(host), vm.id),
+                             undo=partial(_put_back, vm.id, row_state(vm)))
         vm.status, vm.host_id = "down", None
         uow.event("vm.stop", vm)
         uow.commit()
         return views.vm(vm)
 
+
+
+def _vm_id(app: Lognet, ref: str) -> str:
+    with UnitOfWork(app.db, write=False) as uow:
+        return uow.get(orm.Vm, ref, "vm").id
+
+
+def _on_host(call: Callable[..., Any], *args: Any) -> None:
+    try:
+        call(*args)
+    except AgentError as exc:
+        raise agent_error(exc) from None
+
+
+def _stop_on_host(client: AgentClient, vm_id: str) -> None:
+    try:
+        client.vm_stop(vm_id)
+    except AgentError as exc:
+        if exc.code != "VM_NOT_RUNNING":  # already gone: what we wanted
+            raise agent_error(exc) from None
+
+
+def _put_back(vm_id: str, state: dict[str, Any], uow: UnitOfWork) -> None:
+    restore_row(uow, orm.Vm, vm_id, state)

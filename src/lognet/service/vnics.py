@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +16,7 @@ from lognet.service.app import Lognet
 from lognet.service.auth import require_admin
 from lognet.service.hosts import agent_error
 from lognet.service.ports import AgentError
-from lognet.service.uow import Actor, UnitOfWork
+from lognet.service.uow import Actor, UnitOfWork, restore_row, row_state
 from lognet.service.vms import vnic_spec
 
 VNIC_FIELDS = ("name", "mac", "interface", "network", "linked", "plugged")
@@ -146,7 +148,7 @@ def check_on_host(host: orm.Host, net: orm.Network | None) -> None:
 def add_vm_vnic(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> dict[str, Any]:
     """A VM vNIC with a MAC from the cluster's pool (or a given one); hot-plugged when the VM runs."""
     require_admin(actor)
-    with UnitOfWork(app.db, actor) as uow:
+    with app.vm_lock(vm_id_of(app, ref)), UnitOfWork(app.db, actor) as uow:
         vm, owner = _owner(uow, "vm", ref)
         assert isinstance(vm, orm.Vm)
         name = check_vnic_name(body.get("name"))
@@ -164,7 +166,9 @@ def add_vm_vnic(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> di
                        linked=bool(body.get("linked", True)), plugged=plugged, mac=mac, mac_pool_id=pool.id)
         uow.add(nic)
         if host is not None and plugged:
-            agent_call(lambda: app.agents.client(host).hotplug(vm.id, vnic_spec(uow, nic)))
+            client, vm_id, spec = app.agents.client(host), vm.id, vnic_spec(uow, nic)
+            uow.after_commit(partial(agent_call, partial(client.hotplug, vm_id, spec)),
+                             undo=lambda u: restore_row(u, orm.Vnic, spec["id"], None))
         uow.event("vm.nic.add", nic, f"VM {vm.name}")
         uow.commit()
         return _view(uow, nic)
@@ -184,15 +188,15 @@ def update_vm_vnic(app: Lognet, actor: Actor, ref: str, nic_ref: str, body: dict
     MAC and interface type cannot change while the vNIC is plugged into a running VM (unplug first).
     """
     require_admin(actor)
-    with UnitOfWork(app.db, actor) as uow:
+    with app.vm_lock(vm_id_of(app, ref)), UnitOfWork(app.db, actor) as uow:
         vm, owner = _owner(uow, "vm", ref)
         assert isinstance(vm, orm.Vm)
         nic = _find(uow, owner, nic_ref)
         host = running_host(uow, vm)
-        was_plugged, old_net, old_linked = nic.plugged, nic.network_id, nic.linked
-        _edit_fields(uow, vm, nic, body, live=host is not None and was_plugged)
+        before = row_state(nic)
+        _edit_fields(uow, vm, nic, body, live=host is not None and before["plugged"])
         if host is not None:
-            _apply_live(app, uow, host, vm, nic, was_plugged, old_net, old_linked)
+            _apply_live(app, uow, host, vm, nic, before)
         uow.event("vm.nic.update", nic, f"VM {vm.name}")
         uow.commit()
         return _view(uow, nic)
@@ -225,25 +229,35 @@ def _edit_fields(uow: UnitOfWork, vm: orm.Vm, nic: orm.Vnic, body: dict[str, Any
             setattr(nic, flag, bool(body[flag]))
 
 
-def _apply_live(app: Lognet, uow: UnitOfWork, host: orm.Host, vm: orm.Vm, nic: orm.Vnic, was_plugged: bool,
-                old_net: str | None, old_linked: bool) -> None:
-    client = app.agents.client(host)
+def _apply_live(app: Lognet, uow: UnitOfWork, host: orm.Host, vm: orm.Vm, nic: orm.Vnic,
+                before: dict[str, Any]) -> None:
+    """Plug, unplug or update the vNIC on the VM's host once the change is committed (undone if the host fails)."""
+    client, vm_id, nic_id = app.agents.client(host), vm.id, nic.id
     net = uow.session.get(orm.Network, nic.network_id) if nic.network_id else None
-    if nic.plugged and not was_plugged:
+    spec = vnic_spec(uow, nic)
+    call: Callable[[], Any] | None = None
+    if nic.plugged and not before["plugged"]:
         check_on_host(host, net)
-        agent_call(lambda: client.hotplug(vm.id, vnic_spec(uow, nic)))
-    elif was_plugged and not nic.plugged:
-        agent_call(lambda: client.unplug(vm.id, nic.id))
-    elif nic.plugged and (nic.network_id != old_net or nic.linked != old_linked):
+        call = partial(client.hotplug, vm_id, spec)
+    elif before["plugged"] and not nic.plugged:
+        call = partial(client.unplug, vm_id, nic_id)
+    elif nic.plugged and (nic.network_id != before["network_id"] or nic.linked != before["linked"]):
         check_on_host(host, net)
-        spec = vnic_spec(uow, nic)
-        agent_call(lambda: client.update_nic(vm.id, nic.id, spec["linked"], spec["network"]))
+        call = partial(client.update_nic, vm_id, nic_id, spec["linked"], spec["network"])
+    if call is not None:
+        uow.after_commit(partial(agent_call, call), undo=lambda u: restore_row(u, orm.Vnic, nic_id, before))
+
+
+def vm_id_of(app: Lognet, ref: str) -> str:
+    """The id of the VM ``ref`` names (NotFound otherwise)."""
+    with UnitOfWork(app.db, write=False) as uow:
+        return uow.get(orm.Vm, ref, "vm").id
 
 
 def remove_vm_vnic(app: Lognet, actor: Actor, ref: str, nic_ref: str) -> None:
     """Remove a vNIC (its MAC returns to the pool); a plugged vNIC of a running VM must be unplugged first."""
     require_admin(actor)
-    with UnitOfWork(app.db, actor) as uow:
+    with app.vm_lock(vm_id_of(app, ref)), UnitOfWork(app.db, actor) as uow:
         vm, owner = _owner(uow, "vm", ref)
         assert isinstance(vm, orm.Vm)
         nic = _find(uow, owner, nic_ref)
