@@ -164,3 +164,14 @@ def test_template_vnic_rules(api):
     assert r.json()["name"] == "renamed" and not r.json()["linked"]
     assert api.delete(f"{base}/renamed").status_code == 204
     error(api.get(f"{base}/renamed"), 404, "VNIC_NOT_FOUND")
+
+
+def test_vms_a_rebooted_host_no_longer_runs_are_down_after_refresh(api):
+    h, _net, machine = running_vm(api)
+    api.patch(f"/hosts/{h['id']}", json={"simulated": {"reboot": True}})
+    assert api.get(f"/vms/{machine['id']}").json()["status"] == "up"  # the engine has not looked yet
+    assert api.post(f"/hosts/{h['id']}/refresh?wait=true").json()["status"] == "succeeded"
+    after = api.get(f"/vms/{machine['id']}").json()
+    assert after["status"] == "down" and after["host"] is None
+    events = api.get("/events", params={"object_id": machine["id"], "action": "vm.down"}).json()["results"]
+    assert events and h["name"] in events[0]["detail"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +17,13 @@ from tests.conftest import ADMIN_PASSWORD, Database, Server
 CHROMIUM = os.environ.get("LOGNET_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-SHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots")
+# Screenshots go to the documentation only when asked (LOGNET_SCREENSHOTS=1), so test runs leave the tree clean.
+DOC_SHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots")
+if os.environ.get("LOGNET_SCREENSHOTS") == "1":
+    SHOTS = DOC_SHOTS
+else:
+    SHOTS = tempfile.mkdtemp(prefix="lognet-shots-")
+    atexit.register(shutil.rmtree, SHOTS, True)
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not os.path.exists(CHROMIUM):

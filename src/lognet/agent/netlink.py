@@ -8,6 +8,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,16 @@ class Link:
     up: bool
     carrier: bool
     addresses: list[tuple[str, int]] = field(default_factory=list)
+
+
+@contextmanager
+def _session(ipr: IPRoute | None) -> Iterator[IPRoute]:
+    """The caller's netlink socket, or a new one for this call (opening one costs about a millisecond)."""
+    if ipr is not None:
+        yield ipr
+        return
+    with IPRoute() as own:
+        yield own
 
 
 def _attr(msg: Any, name: str) -> Any:
@@ -64,11 +76,11 @@ def names() -> dict[int, str]:
     return dict(socket.if_nameindex())
 
 
-def addresses() -> dict[str, list[tuple[str, int]]]:
+def addresses(ipr: IPRoute | None = None, by_index: dict[int, str] | None = None) -> dict[str, list[tuple[str, int]]]:
     """Addresses by interface name: one address dump, no link dump (fast with thousands of ports)."""
-    by_index = names()
+    by_index = names() if by_index is None else by_index
     result: dict[str, list[tuple[str, int]]] = {}
-    with IPRoute() as ipr:
+    with _session(ipr) as ipr:
         for msg in ipr.get_addr():
             name = by_index.get(msg["index"])
             if name is not None:
@@ -76,12 +88,14 @@ def addresses() -> dict[str, list[tuple[str, int]]]:
     return result
 
 
-def light_links(wanted: list[str]) -> dict[str, Link]:
+def light_links(wanted: list[str], ipr: IPRoute | None = None, by_index: dict[int, str] | None = None,
+                addrs: dict[str, list[tuple[str, int]]] | None = None) -> dict[str, Link]:
     """Just the named links (index, up flag, addresses), without dumping every link of the host."""
-    by_name = {name: index for index, name in names().items()}
-    addrs = addresses()
+    by_index = names() if by_index is None else by_index
+    by_name = {name: index for index, name in by_index.items()}
     result: dict[str, Link] = {}
-    with IPRoute() as ipr:
+    with _session(ipr) as ipr:
+        addrs = addresses(ipr, by_index) if addrs is None else addrs
         for name in wanted:
             index = by_name.get(name)
             if index is None:
@@ -102,12 +116,12 @@ def speed(name: str) -> int:
         return 0
 
 
-def set_up(names: list[str], current: dict[str, Link]) -> None:
+def set_up(names: list[str], current: dict[str, Link], ipr: IPRoute | None = None) -> None:
     """Bring the named links up (only those that are down)."""
     todo = [current[n].index for n in names if n in current and not current[n].up]
     if not todo:
         return
-    with IPRoute() as ipr:
+    with _session(ipr) as ipr:
         for index in todo:
             ipr.link("set", index=index, state="up")
 
@@ -119,20 +133,19 @@ def set_link_state(name: str, up: bool) -> None:
             ipr.link("set", index=found[0], state="up" if up else "down")
 
 
-def flush_addresses(names: list[str], current: dict[str, Link]) -> None:
+def flush_addresses(names: list[str], current: dict[str, Link], ipr: IPRoute | None = None) -> None:
     """Remove every address from the named links (uplinks carry no IP: their networks do)."""
-    with IPRoute() as ipr:
-        for name in names:
-            link = current.get(name)
-            if link is None:
-                continue
-            for address, prefix in link.addresses:
-                if ipaddress.ip_address(address).is_link_local:
-                    continue
-                ipr.addr("del", index=link.index, address=address, prefixlen=prefix)
+    todo = [(current[n], a, p) for n in names if n in current for a, p in current[n].addresses
+            if not ipaddress.ip_address(a).is_link_local]
+    if not todo:
+        return
+    with _session(ipr) as ipr:
+        for link, address, prefix in todo:
+            ipr.addr("del", index=link.index, address=address, prefixlen=prefix)
 
 
-def sync_addresses(name: str, wanted: list[tuple[str, int]], current: dict[str, Link]) -> None:
+def sync_addresses(name: str, wanted: list[tuple[str, int]], current: dict[str, Link],
+                   ipr: IPRoute | None = None) -> None:
     """Make the link carry exactly the ``wanted`` (address, prefix) pairs, IPv6 link-local aside."""
     link = current.get(name)
     if link is None:
@@ -141,7 +154,7 @@ def sync_addresses(name: str, wanted: list[tuple[str, int]], current: dict[str, 
     want = set(wanted)
     if have == want:
         return
-    with IPRoute() as ipr:
+    with _session(ipr) as ipr:
         for address, prefix in have - want:
             ipr.addr("del", index=link.index, address=address, prefixlen=prefix)
         for address, prefix in want - have:

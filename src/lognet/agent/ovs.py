@@ -24,9 +24,11 @@ from typing import Any
 
 from ovsdbapp.backend.ovs_idl import command as ovs_command
 from ovsdbapp.backend.ovs_idl import connection as ovs_connection
+from ovsdbapp.backend.ovs_idl import idlutils
 from ovsdbapp.schema.open_vswitch import impl_idl
+from pyroute2 import IPRoute
 
-from lognet.agent import netlink
+from lognet.agent import netlink, ovsjson
 from lognet.agent.errors import AgentError
 from lognet.agent.plan import normalize_network
 from lognet.protocol import BondState, HostNetState, NetworkState
@@ -43,6 +45,18 @@ BOND_MODE_MAP: dict[str, tuple[str, str | None]] = {
 }
 OVS_TO_BOND_MODE = {ovs_mode: name for name, (ovs_mode, _) in BOND_MODE_MAP.items()}
 FEATURES = ["vlan", "bond", "mtu", "ipv4", "ipv6", "hotplug", "link_state"]
+#: The columns the agent reads or writes. Monitoring only these (not statistics, status and the other columns
+#: vswitchd keeps rewriting) keeps the update stream small: the ovs library parses it in pure Python, and
+#: parsing every column of a thousand new interfaces took longer than vswitchd needed to create them.
+MONITORED: dict[str, tuple[str, ...]] = {
+    "Open_vSwitch": ("bridges", "next_cfg", "cur_cfg"),
+    "Bridge": ("name", "ports", "datapath_type", "external_ids"),
+    "Port": ("name", "interfaces", "tag", "external_ids", "bond_mode", "lacp", "other_config",
+             "bond_active_slave"),
+    "Interface": ("name", "type", "mtu", "mtu_request", "mac", "external_ids"),
+}
+#: A veth has no speed (ethtool says unknown); lab NICs are veths and report this, in Mb/s.
+VETH_SPEED = 10000
 VM_PORT_RE = re.compile(r"^lv[0-9a-f]{11}$")
 log = logging.getLogger("lognet.agent.ovs")
 
@@ -112,16 +126,21 @@ def layout(desired: HostNetState, mac_seed: str = "") -> dict[str, BridgeSpec]:
     for name, net in desired["networks"].items():
         uplink, _ = _uplink(net)
         norm = normalize_network(net)
-        eid = {
-            OWNER_KEY: OWNER,
-            ROLE_KEY: "network",
-            "lognet-network": name,
-            "lognet-bridged": json.dumps(norm["bridged"]),
-            "lognet-ipv4": json.dumps(norm["ipv4"], sort_keys=True),
-            "lognet-ipv6": json.dumps(norm["ipv6"], sort_keys=True),
-            "lognet-default-route": json.dumps(norm["default_route"]),
-        }
-        iface = {"type": "internal", "mtu_request": [int(net["mtu"])], "mac": [stable_mac(mac_seed, name)]}
+        # Only what differs from the defaults the read-back assumes (bridged, no IP, no default route): a
+        # thousand networks' worth of external_ids comes back in the update stream.
+        eid = {OWNER_KEY: OWNER, ROLE_KEY: "network"}
+        if not norm["bridged"]:
+            eid["lognet-bridged"] = "false"
+        for version in ("ipv4", "ipv6"):
+            if norm[version]["boot_protocol"] != "none":
+                eid[f"lognet-{version}"] = json.dumps(norm[version], sort_keys=True)
+        if norm["default_route"]:
+            eid["lognet-default-route"] = "true"
+        iface: dict[str, Any] = {"type": "internal", "mtu_request": [int(net["mtu"])]}
+        if "lognet-ipv4" in eid or "lognet-ipv6" in eid:
+            # The host's address lives on this port: a fixed MAC keeps peers' ARP right across re-creations.
+            # Ports without an address stay down and carry nothing of the host's: any MAC does.
+            iface["mac"] = [stable_mac(mac_seed, name)]
         port_cols = {"tag": [norm["vlan"]] if norm["vlan"] else [], "external_ids": eid}
         bridges[uplink].ports[name] = PortSpec(name, {name: iface}, port_cols)
     return {spec.name: spec for spec in bridges.values()}
@@ -244,7 +263,12 @@ class OvsBackend:
 
     def __init__(self, db_socket: str, timeout: int = 60, mac_seed: str = "") -> None:
         self.mac_seed = mac_seed
-        idl = ovs_connection.OvsdbIdl.from_server(f"unix:{db_socket}", "Open_vSwitch")
+        ovsjson.install()  # the ovs library's pure-Python JSON lexer was the agent's largest cost
+        remote = f"unix:{db_socket}"
+        helper = idlutils.get_schema_helper(remote, "Open_vSwitch")
+        for table, columns in MONITORED.items():
+            helper.register_columns(table, list(columns))
+        idl = ovs_connection.OvsdbIdl(remote, helper)
         self._conn = ovs_connection.Connection(idl=idl, timeout=timeout)
         self.api = impl_idl.OvsdbIdl(self._conn)
         self._lock = threading.Lock()
@@ -277,7 +301,7 @@ class OvsBackend:
                 if eid.get(ROLE_KEY) == "uplink" and "lognet-bond" in eid:
                     state["bonds"][port.name] = self._read_bond(port)
                 elif eid.get(ROLE_KEY) == "network":
-                    state["networks"][eid["lognet-network"]] = self._read_network(port, uplink, kind, kernel)
+                    state["networks"][port.name] = self._read_network(port, uplink, kind, kernel)
         return state
 
     @staticmethod
@@ -317,6 +341,7 @@ class OvsBackend:
 
     def inventory(self) -> dict[str, Any]:
         kernel = netlink.links()
+        macs = {link.mac: link.name for link in kernel.values()}
         internal = {i.name for i in self._rows("Interface") if i.type == "internal"}
         vm_ports = {p.name for p in self._rows("Port") if "lognet-vm" in p.external_ids}
         nics = []
@@ -326,7 +351,8 @@ class OvsBackend:
             if link.kind not in (None, "veth") or VM_PORT_RE.match(link.name) or link.name == "ovs-netdev":
                 continue
             nics.append({"name": link.name, "mac": link.mac, "mtu": link.mtu,
-                         "speed": netlink.speed(link.name), "link": link.carrier and link.up})
+                         "speed": VETH_SPEED if link.kind == "veth" else netlink.speed(link.name),
+                         "link": link.carrier and link.up})
         bonds, vlans, unmanaged = [], [], []
         for br in self._rows("Bridge"):
             if not _owned(br):
@@ -335,7 +361,7 @@ class OvsBackend:
             for port in br.ports:
                 eid = port.external_ids
                 if "lognet-bond" in eid:
-                    bonds.append(self._bond_report(port))
+                    bonds.append(self._bond_report(port, macs))
                 tag = port.tag[0] if port.tag else None
                 if eid.get(ROLE_KEY) == "network" and tag:
                     uplink = br.external_ids.get("lognet-uplink", "")
@@ -348,10 +374,12 @@ class OvsBackend:
                 "unmanaged": unmanaged}
 
     @staticmethod
-    def _bond_report(port: Any) -> dict[str, Any]:
+    def _bond_report(port: Any, macs: dict[str, str]) -> dict[str, Any]:
+        """The bond as reported; OVS names its active slave by MAC, which the kernel maps to a NIC name."""
         state = OvsBackend._read_bond(port)
         active = port.bond_active_slave[0] if port.bond_active_slave else None
-        names = {i.mac_in_use[0] if i.mac_in_use else "": i.name for i in port.interfaces}
+        slaves = {i.name for i in port.interfaces}
+        names = {mac: name for mac, name in macs.items() if name in slaves}
         mtus = [i.mtu[0] for i in port.interfaces if i.mtu]
         return {"name": port.name, "slaves": state["slaves"], "mode": state["mode"],
                 "active_slave": names.get(active or "", active), "mtu": min(mtus) if mtus else 0}
@@ -394,24 +422,27 @@ class OvsBackend:
         # skipping the rest keeps a thousand-VLAN apply at OVS speed.
         with_ip = [name for name, n in norms.items()
                    if n["ipv4"]["boot_protocol"] != "none" or n["ipv6"]["boot_protocol"] != "none"]
+        gateway: tuple[str, str] | None = None
         try:
-            addrs = netlink.addresses()
-            with_addr = [name for name in norms if addrs.get(name)]
-            kernel = netlink.light_links(uplink_devices + sorted(set(with_ip) | set(with_addr)))
-            # Uplinks carry no IP of their own: their networks do (as VDSM's southbound devices).
-            netlink.flush_addresses(uplink_devices, kernel)
-            netlink.set_up(uplink_devices + with_ip, kernel)
-            gateway: tuple[str, str] | None = None
-            for name, norm in norms.items():
-                wanted = []
-                if norm["ipv4"]["boot_protocol"] == "static":
-                    wanted.append((norm["ipv4"]["address"], norm["ipv4"]["prefix"]))
-                    if norm["default_route"] and norm["ipv4"]["gateway"]:
-                        gateway = (norm["ipv4"]["gateway"], name)
-                if norm["ipv6"]["boot_protocol"] == "static":
-                    wanted.append((norm["ipv6"]["address"], norm["ipv6"]["prefix"]))
-                if wanted or addrs.get(name):
-                    netlink.sync_addresses(name, wanted, kernel)
+            with IPRoute() as ipr:  # one netlink socket and one address dump for the whole step
+                by_index = netlink.names()
+                addrs = netlink.addresses(ipr, by_index)
+                with_addr = [name for name in norms if addrs.get(name)]
+                kernel = netlink.light_links(uplink_devices + sorted(set(with_ip) | set(with_addr)), ipr,
+                                             by_index, addrs)
+                # Uplinks carry no IP of their own: their networks do (as VDSM's southbound devices).
+                netlink.flush_addresses(uplink_devices, kernel, ipr)
+                netlink.set_up(uplink_devices + with_ip, kernel, ipr)
+                for name, norm in norms.items():
+                    wanted = []
+                    if norm["ipv4"]["boot_protocol"] == "static":
+                        wanted.append((norm["ipv4"]["address"], norm["ipv4"]["prefix"]))
+                        if norm["default_route"] and norm["ipv4"]["gateway"]:
+                            gateway = (norm["ipv4"]["gateway"], name)
+                    if norm["ipv6"]["boot_protocol"] == "static":
+                        wanted.append((norm["ipv6"]["address"], norm["ipv6"]["prefix"]))
+                    if wanted or addrs.get(name):
+                        netlink.sync_addresses(name, wanted, kernel, ipr)
             if gateway is not None:
                 netlink.set_default_gateway(*gateway)
         except Exception as exc:

@@ -20,24 +20,31 @@ SAFE = "safe.json"
 PENDING = "pending.json"
 
 
-def atomic_write_json(path: Path, data: Any) -> None:
+def atomic_write_json(path: Path, data: Any, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically; ``durable`` also survives a power loss (fsync).
+
+    One-line JSON: ``json.dumps`` without indentation runs in C, a thousand networks' state in a millisecond.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
+            f.write(text)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    if durable:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
 
 class StateStore:
@@ -67,8 +74,12 @@ class StateStore:
         atomic_write_json(self.dir / SAFE, self.running())
 
     def set_pending(self, desired: HostNetState, previous: HostNetState) -> None:
-        """Mark an apply as in flight: written before the host is touched, removed when it ends."""
-        atomic_write_json(self.dir / PENDING, {"desired": desired, "previous": previous})
+        """Mark an apply as in flight: written before the host is touched, removed when it ends.
+
+        Not fsynced: only an agent restarted in the same boot reads it (a power loss empties the run dir and
+        the host returns to its committed config whatever this file says).
+        """
+        atomic_write_json(self.dir / PENDING, {"desired": desired, "previous": previous}, durable=False)
 
     def pending(self) -> dict[str, Any] | None:
         path = self.dir / PENDING

@@ -193,9 +193,11 @@ class AgentService:
 
     def _run_steps(self, op: Operation, desired: HostNetState, check: bool, timeout: float,
                    commit: bool) -> None:
+        t0 = time.perf_counter()
         previous = self.store.running()
         op.changes = plan(self.backend.read_state(), desired)
         if op.changes:
+            planned = time.perf_counter()
             self.store.set_pending(desired, previous)
             op.step = "apply"
             started = time.perf_counter()
@@ -206,8 +208,9 @@ class AgentService:
             applied = time.perf_counter()
             op.step = "verify"
             mismatch = self._verify(desired)
-            log.info("operation %s: %d changes applied in %.3f s, verified in %.3f s", op.id, len(op.changes),
-                     applied - started, time.perf_counter() - applied)
+            log.info("operation %s: %d changes planned in %.3f s, marked in %.3f s, applied in %.3f s, verified "
+                     "in %.3f s", op.id, len(op.changes), planned - t0, started - planned, applied - started,
+                     time.perf_counter() - applied)
             if mismatch:
                 return self._rollback(op, previous, "VERIFY_FAILED", mismatch)
             op.applied_at = time.monotonic()
@@ -216,9 +219,11 @@ class AgentService:
                 if not self._wait_confirm(op, timeout):
                     return self._rollback(op, previous, "CONNECTIVITY_LOST",
                                           f"no confirm-connectivity within {timeout:g} s after apply")
+        saved = time.perf_counter()
         self.store.set_running(desired)
         self._dirty = None
         self.store.clear_pending()
+        log.info("operation %s: running state saved in %.3f s", op.id, time.perf_counter() - saved)
         if commit:
             op.step = "commit"
             self.store.commit()

@@ -64,7 +64,10 @@ class NetnsVmRuntime:
     def start(self, vm_id: str, name: str, nics: list[VnicSpec], networks: HostNetState) -> None:
         with self._lock:
             self._check_networks(nics, networks)
-            if vm_id in self._vms:
+            running = self._vms.get(vm_id)
+            if running is not None and running["name"] == name and running["nics"] == [dict(n) for n in nics]:
+                return  # already runs as asked (a retried call): leave the guest alone
+            if running is not None:
                 self.stop(vm_id)
             netns = f"{self.prefix}{name}"
             if os.path.exists(os.path.join(NETNS_DIR, netns)):
@@ -98,6 +101,8 @@ class NetnsVmRuntime:
         with self._lock:
             vm = self._vm(vm_id)
             self._check_networks([nic], networks)
+            if dict(nic) in vm["nics"]:
+                return  # plugged as asked already (a retried call)
             if any(n["id"] == nic["id"] for n in vm["nics"]):
                 self.unplug(vm_id, nic["id"])
             host = host_end(vm_id, nic["id"])

@@ -17,6 +17,7 @@ from lognet.api import routes_core, routes_hosts, routes_vms
 from lognet.api.errors import internal_error_handler, lognet_error_handler, validation_error_handler
 from lognet.domain.errors import LognetError
 from lognet.service.app import Lognet, Settings
+from lognet.service.monitor import HostMonitor
 
 API_PREFIX = "/api/v1"
 
@@ -35,9 +36,15 @@ def create_app(engine: Lognet | None = None, start: bool = True) -> FastAPI:
         if password:
             print(f"Created user admin with password: {password}  (shown once)", flush=True)
 
+    monitor = _monitor(lognet) if engine is None else None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if monitor is not None:
+            monitor.start()
         yield
+        if monitor is not None:
+            monitor.stop()
         if engine is None:
             lognet.close()
 
@@ -57,6 +64,12 @@ def create_app(engine: Lognet | None = None, start: bool = True) -> FastAPI:
         return {"name": "lognet", "version": __version__, "api": API_PREFIX, "docs": "/api/docs"}
 
     return app
+
+
+def _monitor(lognet: Lognet) -> HostMonitor | None:
+    """Host monitoring every ``LOGNET_MONITOR_INTERVAL`` seconds (default 30; 0 turns it off)."""
+    interval = float(os.environ.get("LOGNET_MONITOR_INTERVAL", "30"))
+    return HostMonitor(lognet, interval) if interval > 0 else None
 
 
 def _mount_extras(app: FastAPI) -> None:

@@ -57,23 +57,41 @@ def add_host(app: Lognet, actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
             raise invalid("NIC_COUNT_INVALID", f"simulated.nics must be 1–{MAX_SIMULATED_NICS}", "simulated.nics")
         simulated = {"nics": nics}
     secret = body.get("secret") or secrets.token_urlsafe(24)
+    with UnitOfWork(app.db, actor, write=False) as uow:
+        _check_host_name_free(uow, name)
+        cluster_id = uow.get(orm.Cluster, body.get("cluster") or "Default", "cluster").id
+    host = orm.Host(id=orm.new_id(), name=name, cluster_id=cluster_id, agent_url=agent_url, secret=secret,
+                    simulated=simulated, status="installing", reported={})
+    caps = capabilities(app, host)  # outside the transaction: a slow host must not hold the database
     with UnitOfWork(app.db, actor) as uow:
-        if uow.session.scalar(select(orm.Host).filter_by(name=name)):
-            raise Conflict("HOST_NAME_IN_USE", f"a host named {name!r} exists already")
-        cluster = uow.get(orm.Cluster, body.get("cluster") or "Default", "cluster")
-        host = orm.Host(id=orm.new_id(), name=name, cluster_id=cluster.id, agent_url=agent_url, secret=secret,
-                        simulated=simulated, status="installing", reported={})
+        _check_host_name_free(uow, name)
         uow.add(host)
-        _refresh(app, uow, host, adopt=True)
+        apply_report(uow, host, caps, adopt=True)
         uow.event("host.add", host)
         uow.commit()
         return {**host_view(host), "secret": secret}
 
 
-def _refresh(app: Lognet, uow: UnitOfWork, host: orm.Host, adopt: bool = False) -> None:
+def _check_host_name_free(uow: UnitOfWork, name: str) -> None:
+    if uow.session.scalar(select(orm.Host.id).filter_by(name=name)):
+        raise Conflict("HOST_NAME_IN_USE", f"a host named {name!r} exists already")
+
+
+def capabilities(app: Lognet, host: orm.Host) -> dict[str, Any] | None:
+    """The host's capabilities report, or None when it does not answer."""
+    return read_capabilities(app.agents.client(host))
+
+
+def read_capabilities(client: AgentClient) -> dict[str, Any] | None:
     try:
-        caps = app.agents.client(host).capabilities()
+        return client.capabilities()
     except AgentError:
+        return None
+
+
+def apply_report(uow: UnitOfWork, host: orm.Host, caps: dict[str, Any] | None, adopt: bool = False) -> None:
+    """Store a capabilities report (None: the host did not answer) and recompute the host's status."""
+    if caps is None:
         host.status = "non_responsive"
         return
     host.reported = caps
@@ -81,8 +99,21 @@ def _refresh(app: Lognet, uow: UnitOfWork, host: orm.Host, adopt: bool = False) 
     host.refreshed_at = orm.utcnow()
     if adopt:
         _adopt(uow, host, caps)
+    _reconcile_vms(uow, host, caps)
     uow.session.flush()
-    host.status = compliance_status(uow, host)
+    if host.status != "maintenance":
+        host.status = compliance_status(uow, host)
+
+
+def _reconcile_vms(uow: UnitOfWork, host: orm.Host, caps: dict[str, Any]) -> None:
+    """VMs the engine thinks run on the host but the host does not run (e.g. after a reboot) are down."""
+    if "vms" not in caps:
+        return
+    running = {vm["id"] for vm in caps["vms"]}
+    for vm in uow.session.scalars(select(orm.Vm).filter_by(host_id=host.id, status="up")):
+        if vm.id not in running:
+            vm.status, vm.host_id = "down", None
+            uow.event("vm.down", vm, f"not running on host {host.name} any more", result="failure")
 
 
 def _adopt(uow: UnitOfWork, host: orm.Host, caps: dict[str, Any]) -> None:
@@ -184,9 +215,10 @@ def refresh_host(app: Lognet, actor: Actor, ref: str) -> dict[str, Any]:
     """A job that reads the host's capabilities again."""
     def work(rec: jobs.JobRecorder, host_id: str, client: AgentClient) -> dict[str, Any]:
         rec.step("capabilities")
+        caps = read_capabilities(client)
         with UnitOfWork(app.db, actor) as uow:
             host = uow.get(orm.Host, host_id, "host")
-            _refresh(app, uow, host)
+            apply_report(uow, host, caps)
             uow.event("host.refreshed", host, result="success" if host.status != "non_responsive" else "failure")
             uow.commit()
             rec.step("capabilities", "succeeded")

@@ -124,12 +124,24 @@ def _apply(app: Lognet, actor: Actor, rec: jobs.JobRecorder, host_id: str, clien
         raise HostFailure(error["code"], f"host rolled back: {error['message']}", details={"operation": op})
     rec.step("persist")
     try:
-        caps = client.capabilities()
+        caps = _capabilities(app, client)
     except AgentError as exc:
         raise agent_error(exc) from None
     _persist(app, actor, host_id, desired, caps)
     rec.step("persist", "succeeded")
     return {"changes": changes, "config_dirty": bool(caps.get("config_dirty"))}
+
+
+def _capabilities(app: Lognet, client: AgentClient, patience: float = 30.0) -> dict[str, Any]:
+    """The host's capabilities after it succeeded, riding out the hiccups of its switch reconfiguring."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return client.capabilities()
+        except AgentError as exc:
+            if exc.code != "HOST_UNREACHABLE" or time.monotonic() >= deadline:
+                raise
+        time.sleep(app.settings.confirm_interval)
 
 
 def _follow(app: Lognet, rec: jobs.JobRecorder, client: AgentClient, op_id: str,

@@ -54,7 +54,7 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         try:
-            self.session.rollback()
+            # close() rolls back what was not committed; unlike rollback() it leaves loaded objects readable.
             self.session.close()
         finally:
             if self.write:
