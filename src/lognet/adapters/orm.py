@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -20,6 +20,11 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table of a model, for the hot paths that write with (cached) Core statements."""
+    return Base.metadata.tables[model.__tablename__]
 
 
 class User(Base):
@@ -70,7 +75,8 @@ class Cluster(Base):
 
 class Network(Base):
     __tablename__ = "networks"
-    __table_args__ = (UniqueConstraint("datacenter_id", "name", name="uq_network_name_per_dc"),)
+    __table_args__ = (UniqueConstraint("datacenter_id", "name", name="uq_network_name_per_dc"),
+                      Index("ix_networks_dc_host_name", "datacenter_id", "host_name"))  # the name-clash check
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     datacenter_id: Mapped[str] = mapped_column(ForeignKey("datacenters.id"), index=True)
     name: Mapped[str] = mapped_column(String(256))

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
 
+from sqlalchemy import insert, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lognet.adapters import orm
@@ -17,6 +17,7 @@ from lognet.adapters.db import Database
 from lognet.domain.errors import not_found
 
 M = TypeVar("M", bound=orm.Base)
+_EVENT_INSERT = insert(orm.table(orm.Event))
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,13 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
 
     def event(self, action: str, obj: Any, detail: str = "", result: str = "success") -> None:
         """Record an audit event for ``obj`` (committed with the transaction)."""
-        self.session.add(orm.Event(username=self.actor.username, action=action,
-                                   object_type=type(obj).__tablename__.rstrip("s"),
-                                   object_id=getattr(obj, "id", None),
-                                   object_name=str(getattr(obj, "name", None) or getattr(obj, "username", "")),
-                                   result=result, detail=detail))
+        # A Core insert of a constant statement (compiled once): every command writes one, and an ORM
+        # object would cost a unit-of-work flush for a row nothing reads back.
+        self.session.execute(_EVENT_INSERT, {
+            "ts": orm.utcnow(), "username": self.actor.username, "action": action,
+            "object_type": type(obj).__tablename__.rstrip("s"), "object_id": getattr(obj, "id", None),
+            "object_name": str(getattr(obj, "name", None) or getattr(obj, "username", "")),
+            "result": result, "detail": detail})
 
     def get(self, model: type[M], ref: object, kind: str, *, for_update: bool = False, **scope: Any) -> M:
         """Find one ``model`` row by id or by name (within ``scope`` columns); NotFound otherwise."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, insert, or_, select
 
 from lognet.adapters import orm
 from lognet.adapters.orm_openstack import OsPort
@@ -148,15 +148,18 @@ def _vnic_name(uow: UnitOfWork, name: str, port_id: str, vm_id: str | None) -> s
 
 
 def _pool_for_network(uow: UnitOfWork, net: orm.Network) -> orm.MacPool:
-    """The MAC pool of the first cluster (by name) the network is attached to, else of its data center's first."""
+    """The MAC pool (locked) of the first cluster (by name) the network is attached to, else of its data
+    center's first cluster; one query."""
     attached = and_(orm.NetworkCluster.cluster_id == orm.Cluster.id, orm.NetworkCluster.network_id == net.id)
-    cluster_id = uow.session.scalar(
-        select(orm.Cluster.id).join(orm.NetworkCluster, attached, isouter=True)
+    pool = uow.session.scalar(
+        select(orm.MacPool).join(orm.Cluster, orm.Cluster.mac_pool_id == orm.MacPool.id)
+        .join(orm.NetworkCluster, attached, isouter=True)
         .filter(or_(orm.NetworkCluster.network_id.is_not(None), orm.Cluster.datacenter_id == net.datacenter_id))
-        .order_by(orm.NetworkCluster.network_id.is_(None), orm.Cluster.name).limit(1))
-    if cluster_id is None:
+        .order_by(orm.NetworkCluster.network_id.is_(None), orm.Cluster.name).limit(1)
+        .with_for_update(of=orm.MacPool))
+    if pool is None:
         raise Conflict("NO_CLUSTER_FOR_NETWORK", f"data center of network {net.name} has no cluster (no MAC pool)")
-    return macs.pool_for_cluster(uow, cluster_id)
+    return pool
 
 
 def _bind(app: Lognet, uow: UnitOfWork, nic: orm.Vnic, vm: orm.Vm, ext: OsPort) -> None:
@@ -226,20 +229,30 @@ def _new(app: Lognet, uow: UnitOfWork, ctx: Context, body: dict[str, Any],
     pool = macs.pool_for_cluster(uow, vm.cluster_id) if vm is not None else _pool_for_network(uow, net)
     given = body.get("mac_address")
     mac = macs.claim(uow, pool, normalize_mac(given, "mac_address")) if given else macs.allocate(uow, pool)
-    nic = orm.Vnic(id=orm.new_id(), vm_id=None, name="", interface="virtio", network_id=net.id,
-                   linked=check_bool(body, "admin_state_up", True), plugged=False, mac=mac, mac_pool_id=pool.id)
+    nic = orm.Vnic(id=orm.new_id(), vm_id=None, template_id=None, name="", interface="virtio", network_id=net.id,
+                   linked=check_bool(body, "admin_state_up", True), plugged=False, mac=mac, mac_pool_id=pool.id,
+                   created_at=orm.utcnow())
     nic.name = _vnic_name(uow, str(body.get("name") or ""), nic.id, None)
     ext = OsPort(vnic_id=nic.id, project_id=project, name=str(body.get("name") or ""),
                  description=str(body.get("description") or ""), device_id="",
                  device_owner=str(body.get("device_owner") or ""), tags=check_tags(body), revision=1,
-                 port_security_enabled=check_bool(body, "port_security_enabled", True))
-    uow.add(nic)
-    uow.add(ext)
+                 port_security_enabled=check_bool(body, "port_security_enabled", True), updated_at=nic.created_at)
+    # Core INSERTs (port creation is the hottest write of the Neutron API); ``nic`` and ``ext`` stay out of
+    # the session and only feed the view, unless the port is bound below.
+    uow.session.execute(_VNIC_INSERT, {c: getattr(nic, c) for c in _VNIC_COLUMNS})
+    uow.session.execute(_PORT_INSERT, {c: getattr(ext, c) for c in _PORT_COLUMNS})
     ips = subnets.allocate(uow, net.id, nic.id, body.get("fixed_ips"))
     uow.event("port.add", nic, f"network {net.name}")
     if body.get("device_id"):
+        nic, ext = uow.session.get_one(orm.Vnic, nic.id), uow.session.get_one(OsPort, nic.id)
         _set_device(app, uow, nic, ext, body["device_id"])
     return nic, ext, ips
+
+
+_VNIC_INSERT = insert(orm.table(orm.Vnic))
+_VNIC_COLUMNS = tuple(c.key for c in orm.table(orm.Vnic).columns)
+_PORT_INSERT = insert(orm.table(OsPort))
+_PORT_COLUMNS = tuple(c.key for c in orm.table(OsPort).columns)
 
 
 def _row(uow: UnitOfWork, nic: orm.Vnic, ext: OsPort) -> tuple[Any, ...]:

@@ -7,7 +7,7 @@ import socket
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, insert, or_, select
 from sqlalchemy import delete as sql_delete
 
 from lognet.adapters import orm
@@ -271,7 +271,7 @@ def _take(uow: UnitOfWork, sub: OsSubnet, vnic_id: str, ip: str | None) -> dict[
         if int(addr) in used:
             raise Conflict("IP_IN_USE", f"Unable to complete operation for network {sub.network_id}. The IP address "
                            f"{addr} is in use.")
-        uow.add(OsIpAllocation(subnet_id=sub.id, ip_address=str(addr), vnic_id=vnic_id))
+        _add_allocation(uow, sub.id, str(addr), vnic_id)
         return {"subnet_id": sub.id, "ip_address": str(addr)}
     for pool in sub.allocation_pools:
         start, end = _ip_int(pool["start"]), _ip_int(pool["end"])
@@ -280,10 +280,18 @@ def _take(uow: UnitOfWork, sub: OsSubnet, vnic_id: str, ip: str | None) -> dict[
             candidate += 1
         if candidate <= end:
             addr_cls = ipaddress.IPv4Address if sub.ip_version == 4 else ipaddress.IPv6Address
-            uow.add(OsIpAllocation(subnet_id=sub.id, ip_address=str(addr_cls(candidate)), vnic_id=vnic_id))
+            _add_allocation(uow, sub.id, str(addr_cls(candidate)), vnic_id)
             return {"subnet_id": sub.id, "ip_address": str(addr_cls(candidate))}
     raise Conflict("IP_EXHAUSTED", f"No more IP addresses available on network {sub.network_id} "
                    f"(subnet {sub.id}).")
+
+
+def _add_allocation(uow: UnitOfWork, subnet_id: str, ip: str, vnic_id: str) -> None:
+    # A Core INSERT: one per port create, nothing reads the row back as an object.
+    uow.session.execute(_ALLOCATION_INSERT, {"subnet_id": subnet_id, "ip_address": ip, "vnic_id": vnic_id})
+
+
+_ALLOCATION_INSERT = insert(orm.table(OsIpAllocation))
 
 
 def release(uow: UnitOfWork, vnic_id: str) -> None:
