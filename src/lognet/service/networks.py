@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from lognet.adapters import orm
 from lognet.domain.errors import Conflict, FieldError, invalid
@@ -188,8 +188,7 @@ def delete_network(uow: UnitOfWork, net: orm.Network) -> None:
             raise Conflict("NETWORK_IN_USE", f"network {net.name} cannot be removed: {ports} unbound port(s) use it",
                            details={"used_by": [f"{ports} port(s)"]})
     # Hosts keep carrying it as an unmanaged network until someone removes it there.
-    for att in uow.session.scalars(select(orm.NetworkAttachment).filter_by(network_id=net.id)):
-        uow.session.delete(att)
+    uow.session.execute(delete(orm.NetworkAttachment).filter_by(network_id=net.id))
     uow.session.delete(net)
     uow.event("network.remove", net)
 

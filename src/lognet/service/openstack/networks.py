@@ -151,10 +151,13 @@ def delete(app: Lognet, ctx: Context, net_id: str) -> None:
     admin_pid = admin_project_id(app)
     with UnitOfWork(app.db, ctx.actor) as uow:
         net, _ext = visible_network(uow, ctx, net_id, admin_pid, write=True)
-        if uow.session.scalar(select(orm.Vnic.id).filter(orm.Vnic.network_id == net.id).limit(1)) is not None:
+        try:
+            lognet_networks.delete_network(uow, net)  # checks, once, that no vNIC (port) uses it
+        except Conflict as exc:
+            if exc.code != "NETWORK_IN_USE":
+                raise
             raise Conflict("NETWORK_IN_USE", f"Unable to complete operation on network {net.id}. There are one or "
-                           "more ports still in use on the network.")
-        lognet_networks.delete_network(uow, net)
+                           "more ports still in use on the network.") from None
         uow.commit()
 
 

@@ -10,12 +10,13 @@ VM's cluster and carried by its host, unplug before a MAC or interface change.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, insert, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, insert, or_, select
 
 from lognet.adapters import orm
-from lognet.adapters.orm_openstack import OsPort
+from lognet.adapters.orm_openstack import OsIpAllocation, OsPort
 from lognet.domain.errors import Conflict, NotFound, invalid
 from lognet.domain.values import normalize_mac
 from lognet.service import macs
@@ -52,20 +53,22 @@ COLUMNS = (orm.Vnic.id, orm.Vnic.name, orm.Vnic.mac, orm.Vnic.network_id, orm.Vn
            raw(OsPort.updated_at), orm.Vm.status, orm.Vm.host_id)
 
 
+_WIDTH = len(COLUMNS)
+
+
 def _query() -> Any:
     return (select(*COLUMNS).join(OsPort, OsPort.vnic_id == orm.Vnic.id, isouter=True)
             .join(orm.Vm, orm.Vm.id == orm.Vnic.vm_id, isouter=True).filter(orm.Vnic.template_id.is_(None)))
 
 
-def _views(uow: UnitOfWork, rows: list[Any], admin_pid: str, ids: Any = None,
+def _views(uow: UnitOfWork, rows: list[Any], admin_pid: str,
            ips: dict[str, list[dict[str, str]]] | None = None) -> list[dict[str, Any]]:
-    """Port dicts of ``_query`` rows; ``ids`` (a SELECT of their ids) fetches the fixed IPs of a long list;
-    ``ips``: the fixed IPs, when known."""
+    """Port dicts of ``_query`` rows; ``ips``: their fixed IPs, when known (else fetched)."""
     host_ids = {r[18] for r in rows if r[18] is not None and r[6] is not None}
     hosts = dict(uow.session.execute(select(orm.Host.id, orm.Host.name).filter(orm.Host.id.in_(host_ids))).all()) \
         if host_ids else {}
     if ips is None:
-        ips = subnets.fixed_ips(uow, ids if ids is not None else [r[0] for r in rows]) if rows else {}
+        ips = subnets.fixed_ips(uow, [r[0] for r in rows]) if rows else {}
     out = []
     for (vid, vname, mac, net_id, linked, plugged, vm_id, created, project, pname, descr, device, owner, psec,
          tags, revision, updated, vm_status, host_id) in rows:
@@ -110,10 +113,18 @@ def listing(app: Lognet, ctx: Context, prefilter: dict[str, list[str]]) -> list[
     if prefilter.get("device_id"):
         query = query.filter(or_(orm.Vnic.vm_id.in_(prefilter["device_id"]),
                                  OsPort.device_id.in_(prefilter["device_id"])))
+    # The fixed IPs come in the same query (one row per address; a port without any has one row of NULLs).
+    query = query.add_columns(OsIpAllocation.subnet_id, OsIpAllocation.ip_address) \
+        .join(OsIpAllocation, OsIpAllocation.vnic_id == orm.Vnic.id, isouter=True)
+    rows: list[Any] = []
+    ips: dict[str, list[dict[str, str]]] = defaultdict(list)
     with UnitOfWork(app.db, write=False) as uow:
-        rows = uow.session.execute(query.order_by(orm.Vnic.created_at, orm.Vnic.id)).all()
-        ids = query.with_only_columns(orm.Vnic.id) if len(rows) > 50 else None
-        return _views(uow, list(rows), admin_pid, ids)
+        for row in uow.session.execute(query.order_by(orm.Vnic.created_at, orm.Vnic.id)):
+            if not rows or rows[-1][0] != row[0]:
+                rows.append(row[:_WIDTH])
+            if row[_WIDTH] is not None:
+                ips[row[0]].append({"subnet_id": row[_WIDTH], "ip_address": row[_WIDTH + 1]})
+        return _views(uow, rows, admin_pid, ips)
 
 
 def _one(uow: UnitOfWork, ctx: Context, port_id: str, admin_pid: str) -> dict[str, Any]:
@@ -150,16 +161,18 @@ def _vnic_name(uow: UnitOfWork, name: str, port_id: str, vm_id: str | None) -> s
 def _pool_for_network(uow: UnitOfWork, net: orm.Network) -> orm.MacPool:
     """The MAC pool (locked) of the first cluster (by name) the network is attached to, else of its data
     center's first cluster; one query."""
-    attached = and_(orm.NetworkCluster.cluster_id == orm.Cluster.id, orm.NetworkCluster.network_id == net.id)
-    pool = uow.session.scalar(
-        select(orm.MacPool).join(orm.Cluster, orm.Cluster.mac_pool_id == orm.MacPool.id)
-        .join(orm.NetworkCluster, attached, isouter=True)
-        .filter(or_(orm.NetworkCluster.network_id.is_not(None), orm.Cluster.datacenter_id == net.datacenter_id))
-        .order_by(orm.NetworkCluster.network_id.is_(None), orm.Cluster.name).limit(1)
-        .with_for_update(of=orm.MacPool))
+    pool = uow.session.scalar(_POOL_OF_NETWORK, {"net_id": net.id, "dc_id": net.datacenter_id})
     if pool is None:
         raise Conflict("NO_CLUSTER_FOR_NETWORK", f"data center of network {net.name} has no cluster (no MAC pool)")
     return pool
+
+
+_POOL_OF_NETWORK = (
+    select(orm.MacPool).join(orm.Cluster, orm.Cluster.mac_pool_id == orm.MacPool.id)
+    .join(orm.NetworkCluster, and_(orm.NetworkCluster.cluster_id == orm.Cluster.id,
+                                   orm.NetworkCluster.network_id == bindparam("net_id")), isouter=True)
+    .filter(or_(orm.NetworkCluster.network_id.is_not(None), orm.Cluster.datacenter_id == bindparam("dc_id")))
+    .order_by(orm.NetworkCluster.network_id.is_(None), orm.Cluster.name).limit(1).with_for_update(of=orm.MacPool))
 
 
 def _bind(app: Lognet, uow: UnitOfWork, nic: orm.Vnic, vm: orm.Vm, ext: OsPort) -> None:
@@ -271,7 +284,7 @@ def create(app: Lognet, ctx: Context, bodies: list[dict[str, Any]]) -> list[dict
         made = [_new(app, uow, ctx, body, admin_pid) for body in bodies]
         uow.session.flush()
         rows = [_row(uow, nic, ext) for nic, ext, _ips in made]
-        views = _views(uow, rows, admin_pid, ips={nic.id: ips for nic, _ext, ips in made})
+        views = _views(uow, rows, admin_pid, {nic.id: ips for nic, _ext, ips in made})
         uow.commit()
         return views
 

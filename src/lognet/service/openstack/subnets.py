@@ -7,7 +7,7 @@ import socket
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select
+from sqlalchemy import Select, bindparam, func, insert, or_, select
 from sqlalchemy import delete as sql_delete
 
 from lognet.adapters import orm
@@ -219,8 +219,7 @@ def listing(app: Lognet, ctx: Context, ids: list[str] | None = None) -> list[dic
 def allocate(uow: UnitOfWork, network_id: str, vnic_id: str,
              fixed_ips: list[dict[str, Any]] | None) -> list[dict[str, str]]:
     """Give the port its fixed IPs: the requested ones, or one address of the network's first IPv4 subnet."""
-    subnets = list(uow.session.scalars(select(OsSubnet).filter_by(network_id=network_id)
-                                       .order_by(OsSubnet.created_at, OsSubnet.id)))
+    subnets = list(uow.session.scalars(_SUBNETS_OF_NETWORK, {"network_id": network_id}))
     if fixed_ips is None:
         auto = [s for s in subnets if s.ip_version == 4][:1] or subnets[:1]
         return [_take(uow, first, vnic_id, None) for first in auto]
@@ -264,8 +263,7 @@ def _ip_int(value: str) -> int:
 
 
 def _take(uow: UnitOfWork, sub: OsSubnet, vnic_id: str, ip: str | None) -> dict[str, str]:
-    used = {_ip_int(a) for a in uow.session.execute(
-        select(OsIpAllocation.ip_address).filter_by(subnet_id=sub.id)).scalars()}
+    used = {_ip_int(a) for a in uow.session.scalars(_USED_ADDRESSES, {"subnet_id": sub.id})}
     if ip is not None:
         addr = _ip(ip, ipaddress.ip_network(sub.cidr), "fixed_ips")
         if int(addr) in used:
@@ -292,6 +290,10 @@ def _add_allocation(uow: UnitOfWork, subnet_id: str, ip: str, vnic_id: str) -> N
 
 
 _ALLOCATION_INSERT = insert(orm.table(OsIpAllocation))
+# Built once (port creation runs them every time).
+_SUBNETS_OF_NETWORK = select(OsSubnet).filter(OsSubnet.network_id == bindparam("network_id")) \
+    .order_by(OsSubnet.created_at, OsSubnet.id)
+_USED_ADDRESSES = select(OsIpAllocation.ip_address).filter(OsIpAllocation.subnet_id == bindparam("subnet_id"))
 
 
 def release(uow: UnitOfWork, vnic_id: str) -> None:
