@@ -217,3 +217,13 @@ def test_detached_network_stays_on_host_and_is_adopted_again(api):
     api.post("/clusters/Default/networks", json={"network": net["id"], "required": False})
     att = api.get(f"/hosts/{h['id']}/networkattachments/{net['name']}").json()
     assert att["nic"] == "eth1" and att["in_sync"]
+
+
+def test_rename_host_and_maintenance(api):
+    a, b = host(api), host(api)
+    error(unchanged(api, [f"/hosts/{a['id']}"], lambda: api.patch(f"/hosts/{a['id']}", json={"name": b["name"]})),
+          409, "HOST_NAME_IN_USE")
+    assert api.patch(f"/hosts/{a['id']}", json={"status": "maintenance"}).json()["status"] == "maintenance"
+    assert api.post(f"/hosts/{a['id']}/refresh?wait=true").json()["status"] == "succeeded"
+    assert api.get(f"/hosts/{a['id']}").json()["status"] == "maintenance"  # monitoring keeps maintenance
+    assert api.patch(f"/hosts/{a['id']}", json={"status": "up"}).json()["status"] == "up"

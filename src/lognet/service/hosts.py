@@ -14,6 +14,7 @@ from lognet.service import jobs, views
 from lognet.service.app import Lognet
 from lognet.service.auth import require_admin
 from lognet.service.hostfacts import compliance_status, desired_config, network_infos, sync_report
+from lognet.service.naming import check_name_free
 from lognet.service.networks import attachment_from_report
 from lognet.service.ports import AgentClient, AgentError
 from lognet.service.uow import Actor, UnitOfWork
@@ -58,23 +59,18 @@ def add_host(app: Lognet, actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
         simulated = {"nics": nics}
     secret = body.get("secret") or secrets.token_urlsafe(24)
     with UnitOfWork(app.db, actor, write=False) as uow:
-        _check_host_name_free(uow, name)
+        check_name_free(uow, orm.Host, name, "HOST_NAME_IN_USE")
         cluster_id = uow.get(orm.Cluster, body.get("cluster") or "Default", "cluster").id
     host = orm.Host(id=orm.new_id(), name=name, cluster_id=cluster_id, agent_url=agent_url, secret=secret,
                     simulated=simulated, status="installing", reported={})
     caps = capabilities(app, host)  # outside the transaction: a slow host must not hold the database
     with UnitOfWork(app.db, actor) as uow:
-        _check_host_name_free(uow, name)
+        check_name_free(uow, orm.Host, name, "HOST_NAME_IN_USE")
         uow.add(host)
         apply_report(uow, host, caps, adopt=True)
         uow.event("host.add", host)
         uow.commit()
         return {**host_view(host), "secret": secret}
-
-
-def _check_host_name_free(uow: UnitOfWork, name: str) -> None:
-    if uow.session.scalar(select(orm.Host.id).filter_by(name=name)):
-        raise Conflict("HOST_NAME_IN_USE", f"a host named {name!r} exists already")
 
 
 def capabilities(app: Lognet, host: orm.Host) -> dict[str, Any] | None:
@@ -136,9 +132,7 @@ def update_host(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> di
         host = uow.get(orm.Host, ref, "host")
         if "name" in body:
             name = check_name(body["name"])
-            other = uow.session.scalar(select(orm.Host).filter_by(name=name))
-            if other is not None and other.id != host.id:
-                raise Conflict("HOST_NAME_IN_USE", f"a host named {name!r} exists already")
+            check_name_free(uow, orm.Host, name, "HOST_NAME_IN_USE", host.id)
             host.name = name
         if body.get("status") is not None:
             if body["status"] not in ("maintenance", "up"):

@@ -13,15 +13,10 @@ from lognet.service import views
 from lognet.service.app import Lognet
 from lognet.service.auth import require_admin
 from lognet.service.bootstrap import MANAGEMENT_NETWORK
+from lognet.service.naming import check_name_free, edit_name_description
 from lognet.service.uow import Actor, UnitOfWork
 
 MAX_RANGE = 2**31 - 1
-
-
-def _unique(uow: UnitOfWork, model: type[orm.Base], name: str, code: str, exclude: str | None = None) -> None:
-    row = uow.session.scalar(select(model).filter_by(name=name))
-    if row is not None and getattr(row, "id", None) != exclude:
-        raise Conflict(code, f"the name {name!r} is already used", [FieldError("name", "already used")])
 
 
 # -- data centers ---------------------------------------------------------------------------------
@@ -30,7 +25,7 @@ def add_datacenter(app: Lognet, actor: Actor, body: dict[str, Any]) -> dict[str,
     require_admin(actor)
     name = check_name(body.get("name"))
     with UnitOfWork(app.db, actor) as uow:
-        _unique(uow, orm.DataCenter, name, "DATACENTER_NAME_IN_USE")
+        check_name_free(uow, orm.DataCenter, name, "DATACENTER_NAME_IN_USE")
         dc = orm.DataCenter(name=name, description=check_description(body.get("description")))
         uow.add(dc)
         uow.session.flush()
@@ -45,12 +40,7 @@ def update_datacenter(app: Lognet, actor: Actor, ref: str, body: dict[str, Any])
     require_admin(actor)
     with UnitOfWork(app.db, actor) as uow:
         dc = uow.get(orm.DataCenter, ref, "datacenter")
-        if "name" in body:
-            name = check_name(body["name"])
-            _unique(uow, orm.DataCenter, name, "DATACENTER_NAME_IN_USE", dc.id)
-            dc.name = name
-        if "description" in body:
-            dc.description = check_description(body["description"])
+        edit_name_description(uow, dc, body, "DATACENTER_NAME_IN_USE")
         uow.event("datacenter.update", dc)
         uow.commit()
         return views.datacenter(dc)
@@ -113,7 +103,7 @@ def add_mac_pool(app: Lognet, actor: Actor, body: dict[str, Any]) -> dict[str, A
         raise invalid("MAC_POOL_DEFAULT_FLAG", "only the built-in pool is the default pool", "default_pool")
     ranges = check_ranges(body.get("ranges"))
     with UnitOfWork(app.db, actor) as uow:
-        _unique(uow, orm.MacPool, name, "MAC_POOL_NAME_IN_USE")
+        check_name_free(uow, orm.MacPool, name, "MAC_POOL_NAME_IN_USE")
         _check_other_pools(uow, ranges, None)
         pool = orm.MacPool(name=name, description=check_description(body.get("description")), ranges=ranges,
                            allow_duplicates=bool(body.get("allow_duplicates", False)))
@@ -129,12 +119,7 @@ def update_mac_pool(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -
         pool = uow.get(orm.MacPool, ref, "mac_pool", for_update=True)
         if "default_pool" in body and bool(body["default_pool"]) != pool.default_pool:
             raise invalid("MAC_POOL_DEFAULT_FLAG", "the default flag of a MAC pool cannot change", "default_pool")
-        if "name" in body:
-            name = check_name(body["name"])
-            _unique(uow, orm.MacPool, name, "MAC_POOL_NAME_IN_USE", pool.id)
-            pool.name = name
-        if "description" in body:
-            pool.description = check_description(body["description"])
+        edit_name_description(uow, pool, body, "MAC_POOL_NAME_IN_USE")
         if "ranges" in body:
             pool.ranges = check_ranges(body["ranges"])
             _check_other_pools(uow, pool.ranges, pool.id)
@@ -176,7 +161,7 @@ def add_cluster(app: Lognet, actor: Actor, body: dict[str, Any]) -> dict[str, An
     require_admin(actor)
     name = check_name(body.get("name"))
     with UnitOfWork(app.db, actor) as uow:
-        _unique(uow, orm.Cluster, name, "CLUSTER_NAME_IN_USE")
+        check_name_free(uow, orm.Cluster, name, "CLUSTER_NAME_IN_USE")
         dc = uow.get(orm.DataCenter, body.get("datacenter") or "Default", "datacenter")
         pool = uow.get(orm.MacPool, body.get("mac_pool") or "Default", "mac_pool")
         mgmt_ref = body.get("management_network") or MANAGEMENT_NETWORK
@@ -204,12 +189,7 @@ def update_cluster(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) ->
             if dc.id != cluster.datacenter_id:
                 raise invalid("DATACENTER_CANNOT_CHANGE", "a cluster cannot move to another data center",
                               "datacenter")
-        if "name" in body:
-            name = check_name(body["name"])
-            _unique(uow, orm.Cluster, name, "CLUSTER_NAME_IN_USE", cluster.id)
-            cluster.name = name
-        if "description" in body:
-            cluster.description = check_description(body["description"])
+        edit_name_description(uow, cluster, body, "CLUSTER_NAME_IN_USE")
         if body.get("mac_pool"):
             cluster.mac_pool_id = uow.get(orm.MacPool, body["mac_pool"], "mac_pool").id
         uow.event("cluster.update", cluster)

@@ -16,15 +16,9 @@ from lognet.service import macs, views
 from lognet.service.app import Lognet
 from lognet.service.auth import require_admin
 from lognet.service.hosts import agent_error
+from lognet.service.naming import check_name_free, edit_name_description
 from lognet.service.ports import AgentClient, AgentError
 from lognet.service.uow import Actor, UnitOfWork, restore_row, row_state
-
-
-def _unique_name(uow: UnitOfWork, model: type[orm.Template] | type[orm.Vm], name: str, code: str,
-                 exclude: str | None = None) -> None:
-    row_id = uow.session.scalar(select(model.id).filter_by(name=name))
-    if row_id is not None and row_id != exclude:
-        raise Conflict(code, f"the name {name!r} is already used")
 
 
 # -- templates ------------------------------------------------------------------------------------
@@ -32,7 +26,7 @@ def add_template(app: Lognet, actor: Actor, body: dict[str, Any]) -> dict[str, A
     require_admin(actor)
     name = check_name(body.get("name"))
     with UnitOfWork(app.db, actor) as uow:
-        _unique_name(uow, orm.Template, name, "TEMPLATE_NAME_IN_USE")
+        check_name_free(uow, orm.Template, name, "TEMPLATE_NAME_IN_USE")
         cluster = uow.get(orm.Cluster, body.get("cluster") or "Default", "cluster")
         tpl = orm.Template(name=name, cluster_id=cluster.id, description=check_description(body.get("description")))
         uow.add(tpl)
@@ -45,12 +39,7 @@ def update_template(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -
     require_admin(actor)
     with UnitOfWork(app.db, actor) as uow:
         tpl = uow.get(orm.Template, ref, "template")
-        if "name" in body:
-            name = check_name(body["name"])
-            _unique_name(uow, orm.Template, name, "TEMPLATE_NAME_IN_USE", tpl.id)
-            tpl.name = name
-        if "description" in body:
-            tpl.description = check_description(body["description"])
+        edit_name_description(uow, tpl, body, "TEMPLATE_NAME_IN_USE")
         uow.event("template.update", tpl)
         uow.commit()
         return views.template(tpl)
@@ -71,7 +60,7 @@ def add_vm(app: Lognet, actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
     require_admin(actor)
     name = check_name(body.get("name"))
     with UnitOfWork(app.db, actor) as uow:
-        _unique_name(uow, orm.Vm, name, "VM_NAME_IN_USE")
+        check_name_free(uow, orm.Vm, name, "VM_NAME_IN_USE")
         tpl = uow.get(orm.Template, body["template"], "template") if body.get("template") else None
         cluster_ref = body.get("cluster") or (tpl.cluster_id if tpl else "Default")
         cluster = uow.get(orm.Cluster, cluster_ref, "cluster")
@@ -105,12 +94,7 @@ def update_vm(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> dict
     require_admin(actor)
     with UnitOfWork(app.db, actor) as uow:
         vm = uow.get(orm.Vm, ref, "vm")
-        if "name" in body:
-            name = check_name(body["name"])
-            _unique_name(uow, orm.Vm, name, "VM_NAME_IN_USE", vm.id)
-            vm.name = name
-        if "description" in body:
-            vm.description = check_description(body["description"])
+        edit_name_description(uow, vm, body, "VM_NAME_IN_USE")
         uow.event("vm.update", vm)
         uow.commit()
         return views.vm(vm)
