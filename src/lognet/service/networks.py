@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, exists, func, insert, select
 
 from lognet.adapters import orm
 from lognet.domain.errors import Conflict, FieldError, invalid
@@ -174,14 +174,18 @@ def remove_network(app: Lognet, actor: Actor, ref: str) -> None:
 
 def delete_network(uow: UnitOfWork, net: orm.Network) -> None:
     """The removal rules and the deletion, in the caller's unit of work (not committed)."""
-    managed = uow.session.scalars(select(orm.Cluster.name).join(
-        orm.NetworkCluster, orm.NetworkCluster.cluster_id == orm.Cluster.id).filter(
-        orm.NetworkCluster.network_id == net.id, orm.NetworkCluster.management.is_(True))).all()
-    if managed:
+    # One round trip on the usual path; the names for the error message only when a rule is broken.
+    manages, used = uow.session.execute(select(
+        exists().where(orm.NetworkCluster.network_id == net.id, orm.NetworkCluster.management.is_(True)),
+        exists().where(orm.Vnic.network_id == net.id))).one()
+    if manages:
+        managed = uow.session.scalars(select(orm.Cluster.name).join(
+            orm.NetworkCluster, orm.NetworkCluster.cluster_id == orm.Cluster.id).filter(
+            orm.NetworkCluster.network_id == net.id, orm.NetworkCluster.management.is_(True))).all()
         raise Conflict("CANNOT_REMOVE_MANAGEMENT_NETWORK",
                        f"network {net.name} is the management network of cluster(s) {', '.join(managed)}")
-    if uow.session.scalar(select(orm.Vnic.id).filter(orm.Vnic.network_id == net.id).limit(1)) is not None:
-        _check_unused(uow, net, "NETWORK_IN_USE", "cannot be removed")  # the detail only when some vNIC uses it
+    if used:
+        _check_unused(uow, net, "NETWORK_IN_USE", "cannot be removed")
         ports = uow.session.scalar(select(func.count()).select_from(orm.Vnic).filter(
             orm.Vnic.network_id == net.id, orm.Vnic.vm_id.is_(None), orm.Vnic.template_id.is_(None)))
         if ports:
@@ -189,7 +193,9 @@ def delete_network(uow: UnitOfWork, net: orm.Network) -> None:
                            details={"used_by": [f"{ports} port(s)"]})
     # Hosts keep carrying it as an unmanaged network until someone removes it there.
     uow.session.execute(delete(orm.NetworkAttachment).filter_by(network_id=net.id))
-    uow.session.delete(net)
+    # Its cluster links and OpenStack rows go with it (ON DELETE CASCADE).
+    uow.session.execute(delete(orm.Network).filter_by(id=net.id))
+    uow.session.expunge(net)
     uow.event("network.remove", net)
 
 
