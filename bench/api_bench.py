@@ -1,10 +1,10 @@
 """API benchmark: 2,000 vNICs over 100 VMs created, listed with pagination and deleted through HTTP.
 
-Starts its own engine (uvicorn, SQLite in a temporary directory; ``--database-url`` for PostgreSQL) unless
-``--url`` names one. Prints ops/s for each phase and its ratio to the floor measured in the same run: the
+Starts its own engine (uvicorn, SQLite in a temporary directory; ``--postgres`` for a scratch PostgreSQL
+database) unless ``--url`` names one. Prints ops/s for each phase and its ratio to the floor measured in the same run: the
 engine's cheapest authenticated request (``GET /api/v1/auth/me``), i.e. pure HTTP + auth overhead.
 
-    .venv/bin/python bench/api_bench.py [--vms 100] [--vnics 2000] [--url URL] [--database-url URL]
+    .venv/bin/python bench/api_bench.py [--vms 100] [--vnics 2000] [--url URL] [--postgres ADMIN_URL]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import httpx
 
@@ -24,11 +24,28 @@ PASSWORD = "bench-password-1"
 
 
 @contextmanager
-def engine(database_url: str | None) -> Iterator[str]:
+def scratch_postgres(admin_url: str) -> Iterator[str]:
+    """A new PostgreSQL database on the server of ``admin_url``, dropped afterwards."""
+    import psycopg
+
+    name = f"lognet_bench_{os.getpid()}"
+    plain = admin_url.replace("+psycopg", "")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def engine(postgres_admin_url: str | None) -> Iterator[str]:
     port = 18000 + os.getpid() % 1000
-    with tempfile.TemporaryDirectory(prefix="lognet-bench-") as tmp:
-        env = dict(os.environ, LOGNET_DATABASE_URL=database_url or f"sqlite:///{tmp}/bench.db",
-                   LOGNET_ADMIN_PASSWORD=PASSWORD)
+    with tempfile.TemporaryDirectory(prefix="lognet-bench-") as tmp, ExitStack() as stack:
+        url = stack.enter_context(scratch_postgres(postgres_admin_url)) if postgres_admin_url else \
+            f"sqlite:///{tmp}/bench.db"
+        env = dict(os.environ, LOGNET_DATABASE_URL=url, LOGNET_ADMIN_PASSWORD=PASSWORD)
         code = (f"import uvicorn; from lognet.api.app import create_app; "
                 f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning')")
         proc = subprocess.Popen([sys.executable, "-c", code], env=env)
@@ -104,14 +121,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url")
     parser.add_argument("--password", default=os.environ.get("LOGNET_ADMIN_PASSWORD", PASSWORD))
-    parser.add_argument("--database-url")
+    parser.add_argument("--postgres", metavar="ADMIN_URL",
+                        help="run on a scratch database of this PostgreSQL server "
+                             "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)")
     parser.add_argument("--vms", type=int, default=100)
     parser.add_argument("--vnics", type=int, default=2000)
     args = parser.parse_args()
     if args.url:
         run(args.url, args.vms, args.vnics, args.password)
         return
-    with engine(args.database_url) as url:
+    with engine(args.postgres) as url:
         run(url, args.vms, args.vnics, PASSWORD)
 
 
