@@ -1,8 +1,8 @@
 """API benchmark: 2,000 vNICs over 100 VMs created, listed with pagination and deleted through HTTP.
 
 Starts its own engine (uvicorn, SQLite in a temporary directory; ``--postgres`` for a scratch PostgreSQL
-database) unless ``--url`` names one. Prints ops/s for each phase and its ratio to the floor measured in the same run: the
-engine's cheapest authenticated request (``GET /api/v1/auth/me``), i.e. pure HTTP + auth overhead.
+database) unless ``--url`` names one. Prints ops/s for each phase and its ratio to the floor measured in the
+same run: the engine's cheapest authenticated request (``GET /api/v1/auth/me``), i.e. pure HTTP + auth overhead.
 
     .venv/bin/python bench/api_bench.py [--vms 100] [--vnics 2000] [--url URL] [--postgres ADMIN_URL]
 """
