@@ -161,3 +161,19 @@ def test_template_vm_and_vnics(cli: Run, api: httpx.Client) -> None:
     ok(cli("template", "nic", "remove", tpl, "nic1"))
     ok(cli("template", "delete", tpl))
     assert api.get(f"/templates/{tpl}").status_code == 404
+
+
+def test_setup_networks_ipv6(cli: Run, api: httpx.Client) -> None:
+    host = _host(cli)["name"]
+    net = _network_in_cluster(cli, 115)
+    ok(cli("host", "setup-networks", host, "--attach", "mgmt=eth0", "--attach", f"{net}=eth1:static:192.0.2.9/24",
+           "--ipv6", f"{net}=2001:db8::9/64@2001:db8::1"))
+    ip = api.get(f"/hosts/{host}/networkattachments/{net}").json()["ip_configuration"]
+    assert ip["ipv4"]["address"] == "192.0.2.9"
+    assert ip["ipv6"] == {"boot_protocol": "static", "address": "2001:db8::9", "prefix": 64, "gateway": "2001:db8::1"}
+    # IPv6 alone keeps the IPv4 side the attachment already has.
+    ok(cli("host", "setup-networks", host, "--ipv6", f"{net}=autoconf"))
+    ip = api.get(f"/hosts/{host}/networkattachments/{net}").json()["ip_configuration"]
+    assert ip["ipv6"] == {"boot_protocol": "autoconf"} and ip["ipv4"]["address"] == "192.0.2.9"
+    bad = cli("host", "setup-networks", host, "--ipv6", f"{net}=2001:db8::9")
+    assert bad.exit_code == 2 and "IP_CONFIGURATION_INVALID" in bad.stderr

@@ -190,6 +190,42 @@ def parse_attach(value: str) -> dict[str, Any]:
     return item
 
 
+def parse_ipv6(value: str) -> tuple[str, dict[str, Any]]:
+    """``NET=dhcp|autoconf|none|ADDR/PREFIX[@GW]`` as (network, IPv6 configuration)."""
+    net, sep, rest = value.partition("=")
+    if not sep or not net or not rest:
+        raise CliError("IP_CONFIGURATION_INVALID",
+                       f"--ipv6 {value!r}: expected NET=dhcp|autoconf|none|ADDR/PREFIX[@GW]", 2)
+    if rest.lower() in ("dhcp", "autoconf", "none"):
+        return net, {"boot_protocol": rest.lower()}
+    address_prefix, _, gateway = rest.partition("@")
+    address, slash, prefix = address_prefix.partition("/")
+    if not slash or not address or not prefix.isdigit():
+        raise CliError("IP_CONFIGURATION_INVALID", f"--ipv6 {value!r}: a static address needs ADDR/PREFIX", 2)
+    ipv6: dict[str, Any] = {"boot_protocol": "static", "address": address, "prefix": int(prefix)}
+    if gateway:
+        ipv6["gateway"] = gateway
+    return net, ipv6
+
+
+def add_ipv6(c: Client, host: str, items: list[dict[str, Any]], values: list[str]) -> None:
+    """Put each ``--ipv6`` setting on its network's attachment, keeping the IPv4 side it has or is given."""
+    if not values:
+        return
+    current = {a["network_name"]: a["ip_configuration"]
+               for a in c.get(f"/hosts/{ref(host)}/networkattachments")["results"]}
+    for value in values:
+        net, ipv6 = parse_ipv6(value)
+        item = next((i for i in items if i["network"] == net), None)
+        if item is None:
+            item = {"network": net}
+            items.append(item)
+        ip = item.setdefault("ip_configuration", {})
+        # An ip_configuration replaces both sides: keep the IPv4 side the attachment has.
+        ip.setdefault("ipv4", current.get(net, {}).get("ipv4", {"boot_protocol": "none"}))
+        ip["ipv6"] = ipv6
+
+
 def parse_bond(value: str) -> dict[str, Any]:
     """``bond0=eth1,eth2[:MODE]`` as a modified bond."""
     name, sep, rest = value.partition("=")
@@ -217,6 +253,8 @@ def host_setup_networks(
         bond: Annotated[list[str] | None, typer.Option("--bond", help="NAME=NIC,NIC[:MODE] (repeatable).")] = None,
         remove_bond: Annotated[list[str] | None, typer.Option("--remove-bond", help="Bond to remove.")] = None,
         sync: Annotated[list[str] | None, typer.Option("--sync", help="Out-of-sync network to synchronize.")] = None,
+        ipv6: Annotated[list[str] | None, typer.Option(
+            "--ipv6", help="NET=dhcp|autoconf|none|ADDR/PREFIX[@GW] (repeatable).")] = None,
         no_check: NoCheck = False, timeout: Timeout = None, commit: Commit = False, dry_run: DryRun = False,
         wait: Wait = True, fmt: FormatOpt = Format.table, columns: ColumnsOpt = None) -> None:
     """Change the host's networking as one validated delta; follows the job unless --no-wait."""
@@ -226,6 +264,7 @@ def host_setup_networks(
         "removed_bonds": list(remove_bond or []),
         **_options(dry_run, commit, no_check, timeout)}
     with client() as c:
+        add_ipv6(c, host, data["modified_network_attachments"], list(ipv6 or []))
         data["removed_network_attachments"] = [_attachment_id(c, host, n) for n in detach or []]
         data["synchronized_network_attachments"] = [_attachment_id(c, host, n) for n in sync or []]
         result = c.post(f"/hosts/{ref(host)}/setupnetworks", data)
