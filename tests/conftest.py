@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -18,6 +20,13 @@ from lognet.api.app import create_app
 from lognet.service.app import Lognet, Settings
 
 ADMIN_PASSWORD = "admin-test-password"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each run gets its own temporary directory, removed at the end: tests leave no files behind."""
+    if not config.option.basetemp:
+        config.option.basetemp = tempfile.mkdtemp(prefix="lognet-pytest-")
+        config.add_cleanup(lambda: shutil.rmtree(config.option.basetemp, ignore_errors=True))
 BACKENDS = ["sqlite", "postgresql"]
 
 
