@@ -189,3 +189,107 @@ def test_datacenter_map_shows_missing_required(page: Any, api: httpx.Client, web
     page.wait_for_selector("#dc-map")
     assert page.locator("#dc-map td.missing-required").count() >= 1
     shot(page, "datacenter-map")
+
+
+def _attached(api: httpx.Client, name: str, network: str, vlan: int, nic: str) -> dict[str, Any]:
+    """A simulated host with `network` (VLAN `vlan`, in the Default cluster) on `nic`, committed."""
+    host = _host(api, name)
+    assert api.post("/networks", json={"name": network, "vlan": vlan}).status_code == 201
+    assert api.post("/clusters/Default/networks", json={"network": network, "required": False}).status_code == 201
+    job = api.post(f"/hosts/{host['id']}/setupnetworks?wait=true", json={
+        "modified_network_attachments": [{"network": network, "nic": nic}], "commit_on_success": True}).json()
+    assert job["status"] == "succeeded", job
+    return host
+
+
+def _attachment(api: httpx.Client, host: dict[str, Any], network: str) -> dict[str, Any]:
+    atts = api.get(f"/hosts/{host['id']}/networkattachments").json()["results"]
+    return next(a for a in atts if a["network_name"] == network)
+
+
+def _ip_dialog(page: Any, network: str) -> None:
+    """Open the IP dialog of an attachment through its menu (keyboard: focus, Enter)."""
+    page.focus(f'svg [data-kind="net"][data-name="{network}"]')
+    page.keyboard.press("Enter")
+    page.click('#hn-menu [data-act="ip"]')
+    page.wait_for_selector("#hn-ip-form")
+
+
+def _submit_ip(page: Any) -> None:
+    """Submit the IP dialog and wait for the dry run's answer (the status changes to staged or refused)."""
+    before = page.inner_text("#hn-status")
+    page.click('#hn-ip-form button[type=submit]')
+    page.wait_for_function("""before => {
+        const s = document.getElementById("hn-status");
+        return s && s.innerText !== before && (s.classList.contains("staged") || s.classList.contains("invalid"));
+    }""", arg=before)
+
+
+def _stage_ip(page: Any, network: str, proto: str, **fields: str) -> None:
+    _ip_dialog(page, network)
+    page.select_option('#hn-ip-form [name="ipv4.boot_protocol"]', proto)
+    for key, value in fields.items():
+        page.fill(f'#hn-ip-form [name="ipv4.{key}"]', value)
+    _submit_ip(page)
+
+
+def test_edit_ip_settings_of_an_attachment(page: Any, api: httpx.Client, web: Server) -> None:
+    host = _attached(api, "web-h4", "green", 20, "eth1")
+    login(page)
+    page.goto(f"/hosts/{host['id']}")
+    page.wait_for_selector('svg [data-kind="net"][data-name="green"][data-iface="eth1"]')
+
+    # an invalid address is refused by the API's dry run: its reason shows at the field, nothing is staged
+    _stage_ip(page, "green", "static", address="198.51.100.300", netmask="255.255.255.0")
+    page.wait_for_selector('#hn-ip-form [data-path="ipv4.address"].invalid')
+    error = page.inner_text('#hn-ip-form [data-path="ipv4.address"] .field-error')
+    assert "IP_CONFIGURATION_INVALID" in error and "invalid IPv4 address or netmask" in error, error
+    assert "IP_CONFIGURATION_INVALID" in page.inner_text("#hn-status")
+    assert page.locator("#hn-changes").count() == 0
+    # so is an invalid gateway, at the gateway field
+    page.fill('#hn-ip-form [name="ipv4.address"]', "198.51.100.7")
+    page.fill('#hn-ip-form [name="ipv4.gateway"]', "not-an-ip")
+    _submit_ip(page)
+    page.wait_for_selector('#hn-ip-form [data-path="ipv4.gateway"].invalid')
+    assert "invalid IPv4 gateway" in page.inner_text('#hn-ip-form [data-path="ipv4.gateway"] .field-error')
+    # the address is fine now: its field no longer shows the earlier error
+    assert page.locator('#hn-ip-form [data-path="ipv4.address"].invalid').count() == 0
+    assert page.inner_text('#hn-ip-form [data-path="ipv4.address"] .field-error') == ""
+    assert page.locator("#hn-changes").count() == 0
+
+    # a valid static address: staged (validated), shown in the picture and the diff, then applied
+    page.fill('#hn-ip-form [name="ipv4.gateway"]', "198.51.100.1")
+    _submit_ip(page)
+    _staged(page)
+    assert "modify" in page.inner_text("#hn-diff") and "green" in page.inner_text("#hn-diff")
+    staged = 'svg [data-kind="net"][data-name="green"].staged-changed'
+    assert "198.51.100.7/24" in page.text_content(staged)
+    _apply(page)
+    page.wait_for_selector('svg [data-kind="net"][data-name="green"]:not(.staged)')
+    assert "198.51.100.7/24" in page.text_content('svg [data-kind="net"][data-name="green"]')
+    ipv4 = _attachment(api, host, "green")["ip_configuration"]["ipv4"]
+    assert ipv4 == {"boot_protocol": "static", "address": "198.51.100.7", "netmask": "255.255.255.0",
+                    "gateway": "198.51.100.1"}, ipv4
+
+    # the dialog opens with the current settings; switch to DHCP
+    _ip_dialog(page, "green")
+    assert page.input_value('#hn-ip-form [name="ipv4.boot_protocol"]') == "static"
+    assert page.input_value('#hn-ip-form [name="ipv4.address"]') == "198.51.100.7"
+    page.select_option('#hn-ip-form [name="ipv4.boot_protocol"]', "dhcp")
+    assert page.is_disabled('#hn-ip-form [name="ipv4.address"]')  # address fields belong to static only
+    _submit_ip(page)
+    _staged(page)
+    assert "DHCP" in page.text_content('svg [data-kind="net"][data-name="green"].staged-changed')
+    _apply(page)
+    page.wait_for_selector('svg [data-kind="net"][data-name="green"]:not(.staged)')
+    assert "DHCP" in page.text_content('svg [data-kind="net"][data-name="green"]')
+    assert _attachment(api, host, "green")["ip_configuration"]["ipv4"] == {"boot_protocol": "dhcp"}
+
+    # and to no IPv4 at all
+    _stage_ip(page, "green", "none")
+    _staged(page)
+    _apply(page)
+    page.wait_for_selector('svg [data-kind="net"][data-name="green"]:not(.staged)')
+    assert "DHCP" not in page.text_content('svg [data-kind="net"][data-name="green"]')
+    assert _attachment(api, host, "green")["ip_configuration"]["ipv4"]["boot_protocol"] == "none"
+    assert _attachment(api, host, "green")["in_sync"] is True
