@@ -293,3 +293,69 @@ def test_edit_ip_settings_of_an_attachment(page: Any, api: httpx.Client, web: Se
     assert "DHCP" not in page.text_content('svg [data-kind="net"][data-name="green"]')
     assert _attachment(api, host, "green")["ip_configuration"]["ipv4"]["boot_protocol"] == "none"
     assert _attachment(api, host, "green")["in_sync"] is True
+
+
+def _drift(api: httpx.Client, host: dict[str, Any], drift: dict[str, Any], refresh: bool = True) -> None:
+    """Make the simulated host report something else than it was told (or stop), then refresh what it reports."""
+    assert api.patch(f"/hosts/{host['id']}", json={"simulated": {"drift": drift}}).status_code == 200
+    if refresh:
+        job = api.post(f"/hosts/{host['id']}/refresh?wait=true").json()
+        assert job["status"] == "succeeded", job
+
+
+def test_sync_an_out_of_sync_attachment(page: Any, api: httpx.Client, web: Server) -> None:
+    host = _attached(api, "web-h5", "amber", 30, "eth1")
+    host_name = api.get("/networks/amber").json()["host_name"]
+    _drift(api, host, {host_name: {"mtu": 1400}})
+    assert _attachment(api, host, "amber")["in_sync"] is False
+    login(page)
+    page.goto(f"/hosts/{host['id']}")
+
+    # the picture marks it, and the table shows expected vs reported
+    net = 'svg [data-kind="net"][data-name="amber"]'
+    page.wait_for_selector(f"{net}.unsync")
+    assert "out of sync" in (page.get_attribute(net, "aria-label") or "")
+    page.wait_for_selector("#hn-unsync")
+    page.wait_for_selector("#hn-syncall")  # the header offers "Sync all networks" too
+    table = page.inner_text("#hn-unsync")
+    assert "amber" in table and "mtu" in table and "1400" in table and "1500" in table, table
+    assert page.locator(f"{net}.unsync").count() == 1
+    assert page.locator('svg [data-kind="net"][data-name="mgmt"].unsync').count() == 0
+
+    # the host behaves again (the engine does not know yet); sync pushes the definition to it
+    _drift(api, host, {}, refresh=False)
+    # by the keyboard menu of the network ...
+    page.focus(net)
+    page.keyboard.press("Enter")
+    page.click('#hn-menu [data-act="sync"]')
+    _staged(page)
+    page.wait_for_selector(f"{net}:not(.unsync)")  # staged for sync: no longer marked
+    assert "modify network amber: mtu: 1400 → 1500" in page.inner_text("#hn-diff")
+    assert page.is_disabled('#hn-unsync [data-sync="amber"]')
+    page.click("#hn-undo")
+    page.wait_for_selector(f"{net}.unsync")
+    page.wait_for_selector("#hn-changes", state="detached")
+    # ... or by the button in the out-of-sync table
+    page.click('#hn-unsync [data-sync="amber"]')
+    _staged(page)
+    page.wait_for_selector(f"{net}:not(.unsync)")
+    assert page.is_disabled('#hn-unsync [data-sync="amber"]')
+    assert "Sync staged" in page.inner_text('#hn-unsync [data-sync="amber"]')
+    _apply(page)
+
+    # after the sync and a refresh from the host, it is in sync and nothing is marked any more
+    applied = page.get_attribute("#hn-job [data-job]", "data-job")
+    page.click("#hn-refresh")
+    page.wait_for_function("""applied => {
+        const job = document.querySelector("#hn-job [data-job]");
+        return job && job.dataset.job !== applied && job.dataset.status === "succeeded";
+    }""", arg=applied)
+    page.wait_for_selector("#hn-status.done")
+    page.wait_for_selector(f"{net}:not(.unsync):not(.staged)")
+    page.wait_for_selector("#hn-syncall", state="detached")
+    page.wait_for_selector("#hn-unsync", state="detached")
+    att = _attachment(api, host, "amber")
+    assert att["in_sync"] is True, att
+    assert all(r["in_sync"] for r in att["reported_configurations"]), att
+    assert api.get(f"/hosts/{host['id']}").json()["out_of_sync"] is False
+    assert "out of sync" not in (page.get_attribute(net, "aria-label") or "")
