@@ -303,6 +303,17 @@ def _drift(api: httpx.Client, host: dict[str, Any], drift: dict[str, Any], refre
         assert job["status"] == "succeeded", job
 
 
+def _ui_job(page: Any, button: str) -> None:
+    """Click a header button that starts a job and wait until that job (not an earlier one) succeeded."""
+    earlier = page.get_attribute("#hn-job [data-job]", "data-job") if page.locator("#hn-job [data-job]").count() \
+        else None
+    page.click(button)
+    page.wait_for_function("""earlier => {
+        const job = document.querySelector("#hn-job [data-job]");
+        return job && job.dataset.job !== earlier && job.dataset.status === "succeeded";
+    }""", arg=earlier)
+
+
 def test_sync_an_out_of_sync_attachment(page: Any, api: httpx.Client, web: Server) -> None:
     host = _attached(api, "web-h5", "amber", 30, "eth1")
     host_name = api.get("/networks/amber").json()["host_name"]
@@ -344,13 +355,7 @@ def test_sync_an_out_of_sync_attachment(page: Any, api: httpx.Client, web: Serve
     _apply(page)
 
     # after the sync and a refresh from the host, it is in sync and nothing is marked any more
-    applied = page.get_attribute("#hn-job [data-job]", "data-job")
-    page.click("#hn-refresh")
-    page.wait_for_function("""applied => {
-        const job = document.querySelector("#hn-job [data-job]");
-        return job && job.dataset.job !== applied && job.dataset.status === "succeeded";
-    }""", arg=applied)
-    page.wait_for_selector("#hn-status.done")
+    _ui_job(page, "#hn-refresh")
     page.wait_for_selector(f"{net}:not(.unsync):not(.staged)")
     page.wait_for_selector("#hn-syncall", state="detached")
     page.wait_for_selector("#hn-unsync", state="detached")
@@ -359,3 +364,40 @@ def test_sync_an_out_of_sync_attachment(page: Any, api: httpx.Client, web: Serve
     assert all(r["in_sync"] for r in att["reported_configurations"]), att
     assert api.get(f"/hosts/{host['id']}").json()["out_of_sync"] is False
     assert "out of sync" not in (page.get_attribute(net, "aria-label") or "")
+
+    # drift again, seen by "Refresh from host"; "Sync all networks" (confirmed) converges too
+    _drift(api, host, {host_name: {"mtu": 1400}}, refresh=False)
+    _ui_job(page, "#hn-refresh")
+    page.wait_for_selector(f"{net}.unsync")
+    _drift(api, host, {}, refresh=False)
+    page.once("dialog", lambda dialog: dialog.accept())
+    _ui_job(page, "#hn-syncall")
+    _ui_job(page, "#hn-refresh")
+    page.wait_for_selector(f"{net}:not(.unsync)")
+    page.wait_for_selector("#hn-unsync", state="detached")
+    assert _attachment(api, host, "amber")["in_sync"] is True
+
+
+def test_job_that_ends_before_its_first_poll_still_redraws(page: Any, api: httpx.Client, web: Server) -> None:
+    """A fast host can finish the setup job before the console shows it: the picture must redraw anyway."""
+    host = _host(api, "web-h6")
+    api.post("/networks", json={"name": "teal", "vlan": 40})
+    api.post("/clusters/Default/networks", json={"network": "teal", "required": False})
+
+    def finished_before_shown(route: Any) -> None:
+        real = route.fetch()  # the real apply: it starts the job
+        job_id = real.text().split('data-job="', 1)[1].split('"', 1)[0]
+        assert api.get(f"/jobs/{job_id}?wait=true").json()["status"] == "succeeded"
+        # answer as the console does for a job that has already ended
+        ended = route.fetch(url=f"{web.url}/ui/jobs/{job_id}/progress", method="GET")
+        route.fulfill(status=200, content_type="text/html", body=ended.text())
+
+    login(page)
+    page.route("**/ui/hosts/*/apply", finished_before_shown)
+    page.goto(f"/hosts/{host['id']}")
+    page.wait_for_selector("#hostnet-svg")
+    _drag(page, '#hn-unassigned [data-name="teal"]', 'svg [data-kind="nic"][data-name="eth2"]')
+    _staged(page)
+    _apply(page)
+    page.wait_for_selector('svg [data-kind="net"][data-name="teal"][data-iface="eth2"]:not(.staged)')
+    page.wait_for_selector("#hn-changes", state="detached")

@@ -385,7 +385,12 @@
       job.innerHTML = text;
       if (window.htmx) { htmx.process(job); }
       status("Applying… follow the job's steps above.", "hint");
-      if (!job.querySelector("[data-job]")) { $("hn-apply").disabled = false; status("The API refused to apply; see above.", "invalid"); }
+      var started = job.querySelector("[data-job]");
+      if (!started) { $("hn-apply").disabled = false; status("The API refused to apply; see above.", "invalid"); return; }
+      var st = started.dataset.status;
+      if (st !== "pending" && st !== "running") {  // ended before it could be polled: redraw as polling would
+        started.dispatchEvent(new CustomEvent("lognet-job-finished", {bubbles: true, detail: {status: st}}));
+      }
     });
   }
   document.addEventListener("lognet-job-finished", function (e) {
