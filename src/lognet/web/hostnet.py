@@ -8,6 +8,7 @@ the diff, warnings and the apply controls, or refuses the change with the API's 
 from __future__ import annotations
 
 import ipaddress
+import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -251,7 +252,11 @@ async def editor(request: Request, ref: str) -> Response:
 
 
 def _job(request: Request, job: dict[str, Any]) -> HTMLResponse:
-    return html(request, "fragments/job.html", job=job)
+    """A job's progress; a job that already ended (a fast host) announces its end at once, as polling would."""
+    headers = {}
+    if job.get("status") not in ("pending", "running"):
+        headers["HX-Trigger"] = json.dumps({"lognet-job-finished": {"status": job.get("status")}})
+    return html(request, "fragments/job.html", headers=headers, job=job)
 
 
 @router.post("/ui/hosts/{ref}/apply")

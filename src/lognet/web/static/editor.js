@@ -294,15 +294,30 @@
       inp("ipv6.address", "Address", v6.address) + inp("ipv6.prefix", "Prefix", v6.prefix) + inp("ipv6.gateway", "Gateway", v6.gateway) +
       '<div class="row"><button class="primary" type="submit">Stage IP settings</button> <button type="button" data-act="cancel-ip">Cancel</button></div></form>';
     var form = $("hn-ip-form");
+    function staticOnly() {  // the address fields are editable only with boot protocol static
+      ["ipv4", "ipv6"].forEach(function (v) {
+        var off = form.elements[v + ".boot_protocol"].value !== "static";
+        form.querySelectorAll('input[name^="' + v + '."]').forEach(function (i) { i.disabled = off; });
+      });
+    }
+    staticOnly();
+    form.addEventListener("change", staticOnly);
     form.querySelector("select").focus();
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var val = function (n) { return form.elements[n].value.trim(); };
       var cfg = {ipv4: {boot_protocol: val("ipv4.boot_protocol")}, ipv6: {boot_protocol: val("ipv6.boot_protocol")}};
-      ["address", "netmask", "gateway"].forEach(function (k) { if (val("ipv4." + k)) { cfg.ipv4[k] = val("ipv4." + k); } });
-      ["address", "gateway"].forEach(function (k) { if (val("ipv6." + k)) { cfg.ipv6[k] = val("ipv6." + k); } });
-      if (val("ipv6.prefix")) { cfg.ipv6.prefix = parseInt(val("ipv6.prefix"), 10); }
-      form.querySelectorAll(".field-error").forEach(function (s) { s.textContent = ""; });
+      // Address fields belong to a static configuration only: switching to dhcp or none drops them.
+      if (cfg.ipv4.boot_protocol === "static") {
+        ["address", "netmask", "gateway"].forEach(function (k) { if (val("ipv4." + k)) { cfg.ipv4[k] = val("ipv4." + k); } });
+      }
+      if (cfg.ipv6.boot_protocol === "static") {
+        ["address", "gateway"].forEach(function (k) { if (val("ipv6." + k)) { cfg.ipv6[k] = val("ipv6." + k); } });
+        if (val("ipv6.prefix")) { cfg.ipv6.prefix = parseInt(val("ipv6.prefix"), 10); }
+      }
+      form.querySelectorAll("[data-path]").forEach(function (l) {
+        l.classList.remove("invalid"); l.querySelector(".field-error").textContent = "";
+      });
       stage("IP settings of " + net, function (d) { setIp(d, net, cfg); }, function (res) {
         var msg = res.html.replace(/<[^>]+>/g, "");
         var target = Array.prototype.filter.call(form.querySelectorAll("[data-path]"), function (l) {
@@ -370,7 +385,12 @@
       job.innerHTML = text;
       if (window.htmx) { htmx.process(job); }
       status("Applying… follow the job's steps above.", "hint");
-      if (!job.querySelector("[data-job]")) { $("hn-apply").disabled = false; status("The API refused to apply; see above.", "invalid"); }
+      var started = job.querySelector("[data-job]");
+      if (!started) { $("hn-apply").disabled = false; status("The API refused to apply; see above.", "invalid"); return; }
+      var st = started.dataset.status;
+      if (st !== "pending" && st !== "running") {  // ended before it could be polled: redraw as polling would
+        started.dispatchEvent(new CustomEvent("lognet-job-finished", {bubbles: true, detail: {status: st}}));
+      }
     });
   }
   document.addEventListener("lognet-job-finished", function (e) {
