@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -35,6 +36,14 @@ def agent_error(exc: AgentError) -> HostFailure | Conflict:
     if exc.status == 409:
         return Busy(exc.code, exc.message) if exc.code == "HOST_BUSY" else Conflict(exc.code, exc.message)
     return HostFailure(exc.code, exc.message)
+
+
+def agent_call(call: Callable[[], Any]) -> Any:
+    """Run a call to a host agent, turning its errors into lognet errors."""
+    try:
+        return call()
+    except AgentError as exc:
+        raise agent_error(exc) from None
 
 
 def host_out_of_sync(uow: UnitOfWork, host: orm.Host) -> bool:
@@ -226,10 +235,7 @@ def commit_host(app: Lognet, actor: Actor, ref: str) -> dict[str, Any]:
     """A job that makes the host's running network configuration survive a reboot."""
     def work(rec: jobs.JobRecorder, host_id: str, client: AgentClient) -> dict[str, Any]:
         rec.step("commit")
-        try:
-            client.commit()
-        except AgentError as exc:
-            raise agent_error(exc) from None
+        agent_call(client.commit)
         with UnitOfWork(app.db, actor) as uow:
             host = uow.get(orm.Host, host_id, "host")
             host.config_dirty = False

@@ -29,7 +29,7 @@ from lognet.service import jobs
 from lognet.service.app import Lognet
 from lognet.service.auth import require_admin
 from lognet.service.hostfacts import compliance_status, desired_config, host_facts
-from lognet.service.hosts import agent_error, lock_host, unlock_host
+from lognet.service.hosts import agent_call, lock_host, unlock_host
 from lognet.service.ports import AgentClient, AgentError
 from lognet.service.uow import Actor, UnitOfWork
 
@@ -114,19 +114,12 @@ def _apply(app: Lognet, actor: Actor, rec: jobs.JobRecorder, host_id: str, clien
            payload: SetupNetworksRequest, desired: HostNetworkConfig, changes: list[dict[str, Any]]) -> dict[str, Any]:
     rec.step("validate", "succeeded", f"{len(changes)} change(s)")
     rec.step("apply", detail="sending the desired state to the host")
-    try:
-        op_id = client.setup_networks(payload)
-        op = _follow(app, rec, client, op_id, payload)
-    except AgentError as exc:
-        raise agent_error(exc) from None
+    op = agent_call(lambda: _follow(app, rec, client, client.setup_networks(payload), payload))
     if op["status"] != "succeeded":
         error = op.get("error") or {"code": "HOST_SETUP_FAILED", "message": f"operation ended {op['status']}"}
         raise HostFailure(error["code"], f"host rolled back: {error['message']}", details={"operation": op})
     rec.step("persist")
-    try:
-        caps = _capabilities(app, client)
-    except AgentError as exc:
-        raise agent_error(exc) from None
+    caps = agent_call(lambda: _capabilities(app, client))
     _persist(app, actor, host_id, desired, caps)
     rec.step("persist", "succeeded")
     return {"changes": changes, "config_dirty": bool(caps.get("config_dirty"))}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -15,7 +14,7 @@ from lognet.protocol import VnicSpec
 from lognet.service import macs, views
 from lognet.service.app import Lognet
 from lognet.service.auth import require_admin
-from lognet.service.hosts import agent_error
+from lognet.service.hosts import agent_call, agent_error
 from lognet.service.naming import check_name_free, edit_name_description
 from lognet.service.ports import AgentClient, AgentError
 from lognet.service.uow import Actor, UnitOfWork, restore_row, row_state
@@ -141,7 +140,7 @@ def _pick_host(uow: UnitOfWork, vm: orm.Vm, needed: set[str], host_ref: str | No
 def start_vm(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> dict[str, Any]:
     """Start a VM on a host carrying the networks of its plugged vNICs (the given one, or the first fit)."""
     require_admin(actor)
-    with app.vm_lock(_vm_id(app, ref)), UnitOfWork(app.db, actor) as uow:
+    with app.vm_lock(vm_id_of(app, ref)), UnitOfWork(app.db, actor) as uow:
         vm = uow.get(orm.Vm, ref, "vm", for_update=True)
         if vm.status != "down":
             raise Conflict("VM_ALREADY_UP", f"VM {vm.name} is already running")
@@ -152,7 +151,7 @@ def start_vm(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> dict[
         host = _pick_host(uow, vm, {s["network"] for s in specs if s["network"]}, body.get("host"))
         before = row_state(vm)
         vm.status, vm.host_id = "up", host.id
-        uow.after_commit(partial(_on_host, app.agents.client(host).vm_start, vm.id, vm.name, specs),
+        uow.after_commit(partial(agent_call, partial(app.agents.client(host).vm_start, vm.id, vm.name, specs)),
                          undo=partial(_put_back, vm.id, before))
         uow.event("vm.start", vm, f"on host {host.name}")
         uow.commit()
@@ -171,7 +170,7 @@ def _check_vm_networks(uow: UnitOfWork, vm: orm.Vm, nics: list[orm.Vnic]) -> Non
 
 def stop_vm(app: Lognet, actor: Actor, ref: str) -> dict[str, Any]:
     require_admin(actor)
-    with app.vm_lock(_vm_id(app, ref)), UnitOfWork(app.db, actor) as uow:
+    with app.vm_lock(vm_id_of(app, ref)), UnitOfWork(app.db, actor) as uow:
         vm = uow.get(orm.Vm, ref, "vm", for_update=True)
         if vm.status == "down":
             raise Conflict("VM_ALREADY_DOWN", f"VM {vm.name} is not running")
@@ -186,16 +185,10 @@ def stop_vm(app: Lognet, actor: Actor, ref: str) -> dict[str, Any]:
 
 
 
-def _vm_id(app: Lognet, ref: str) -> str:
+def vm_id_of(app: Lognet, ref: str) -> str:
+    """The id of the VM ``ref`` names (NotFound otherwise)."""
     with UnitOfWork(app.db, write=False) as uow:
         return uow.get(orm.Vm, ref, "vm").id
-
-
-def _on_host(call: Callable[..., Any], *args: Any) -> None:
-    try:
-        call(*args)
-    except AgentError as exc:
-        raise agent_error(exc) from None
 
 
 def _stop_on_host(client: AgentClient, vm_id: str) -> None:

@@ -14,10 +14,9 @@ from lognet.domain.values import check_interface, check_vnic_name, normalize_mac
 from lognet.service import macs, views
 from lognet.service.app import Lognet
 from lognet.service.auth import require_admin
-from lognet.service.hosts import agent_error
-from lognet.service.ports import AgentError
+from lognet.service.hosts import agent_call
 from lognet.service.uow import Actor, UnitOfWork, restore_row, row_state
-from lognet.service.vms import vnic_spec
+from lognet.service.vms import vm_id_of, vnic_spec
 
 VNIC_FIELDS = ("name", "mac", "interface", "network", "linked", "plugged")
 
@@ -111,12 +110,7 @@ def update_template_vnic(app: Lognet, actor: Actor, ref: str, nic_ref: str, body
             nic.name = name
         if "interface" in body:
             nic.interface = check_interface(body["interface"])
-        if "network" in body:
-            net = vm_network(uow, body["network"], tpl.cluster_id)
-            nic.network_id = net.id if net else None
-        for flag in ("linked", "plugged"):
-            if body.get(flag) is not None:
-                setattr(nic, flag, bool(body[flag]))
+        _edit_network_and_flags(uow, nic, body, tpl.cluster_id)
         uow.event("template.nic.update", nic, f"template {tpl.name}")
         uow.commit()
         return _view(uow, nic)
@@ -174,14 +168,6 @@ def add_vm_vnic(app: Lognet, actor: Actor, ref: str, body: dict[str, Any]) -> di
         return _view(uow, nic)
 
 
-def agent_call(call: Any) -> None:
-    """Run a call to a host agent, turning its errors into lognet errors."""
-    try:
-        call()
-    except AgentError as exc:
-        raise agent_error(exc) from None
-
-
 def update_vm_vnic(app: Lognet, actor: Actor, ref: str, nic_ref: str, body: dict[str, Any]) -> dict[str, Any]:
     """Edit a vNIC; on a running VM: plug, unplug, link, unlink or rewire it live.
 
@@ -221,8 +207,12 @@ def _edit_fields(uow: UnitOfWork, vm: orm.Vm, nic: orm.Vnic, body: dict[str, Any
                                "to change its MAC", [FieldError("mac", "unplug first")])
             pool = macs.pool_for_cluster(uow, vm.cluster_id)
             nic.mac, nic.mac_pool_id = macs.claim(uow, pool, mac, nic.id), pool.id
+    _edit_network_and_flags(uow, nic, body, vm.cluster_id)
+
+
+def _edit_network_and_flags(uow: UnitOfWork, nic: orm.Vnic, body: dict[str, Any], cluster_id: str) -> None:
     if "network" in body:
-        net = vm_network(uow, body["network"], vm.cluster_id)
+        net = vm_network(uow, body["network"], cluster_id)
         nic.network_id = net.id if net else None
     for flag in ("linked", "plugged"):
         if body.get(flag) is not None:
@@ -246,12 +236,6 @@ def _apply_live(app: Lognet, uow: UnitOfWork, host: orm.Host, vm: orm.Vm, nic: o
         call = partial(client.update_nic, vm_id, nic_id, spec["linked"], spec["network"])
     if call is not None:
         uow.after_commit(partial(agent_call, call), undo=lambda u: restore_row(u, orm.Vnic, nic_id, before))
-
-
-def vm_id_of(app: Lognet, ref: str) -> str:
-    """The id of the VM ``ref`` names (NotFound otherwise)."""
-    with UnitOfWork(app.db, write=False) as uow:
-        return uow.get(orm.Vm, ref, "vm").id
 
 
 def remove_vm_vnic(app: Lognet, actor: Actor, ref: str, nic_ref: str) -> None:

@@ -22,6 +22,7 @@ from lognet.domain.values import normalize_mac
 from lognet.service import macs
 from lognet.service.app import Lognet
 from lognet.service.auth import require_admin
+from lognet.service.hosts import agent_call
 from lognet.service.openstack import subnets
 from lognet.service.openstack.common import (
     check_bool,
@@ -36,7 +37,7 @@ from lognet.service.openstack.common import (
 from lognet.service.openstack.identity import Context, admin_project_id
 from lognet.service.uow import UnitOfWork
 from lognet.service.vms import vnic_spec
-from lognet.service.vnics import agent_call, check_on_host, running_host, vm_network
+from lognet.service.vnics import check_on_host, running_host, vm_network
 
 CREATE = {"network_id", "name", "description", "admin_state_up", "mac_address", "fixed_ips", "device_id",
           "device_owner", "project_id", "tenant_id", "binding:host_id", "binding:vnic_type", "binding:profile",
